@@ -1,0 +1,82 @@
+import * as v from 'valibot';
+
+/**
+ * The origin backend's own contract (`/api/v1`), as the worker's ChatKit adapter, the SPA's
+ * legacy chat and the tests read it. Lenient objects: the origin may add fields.
+ */
+
+export const IsoTimeSchema = v.pipe(v.string(), v.isoTimestamp());
+
+export const ChatRequestSchema = v.object({
+  message: v.pipe(v.string(), v.trim(), v.minLength(1, 'message must not be empty'), v.maxLength(4000, 'message is too long')),
+  conversation_id: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+});
+export type ChatRequest = v.InferOutput<typeof ChatRequestSchema>;
+
+export const ToolCallSchema = v.looseObject({
+  name: v.string(),
+  arguments: v.optional(v.record(v.string(), v.unknown()), {}),
+  result: v.optional(v.unknown()),
+});
+export type ToolCall = v.InferOutput<typeof ToolCallSchema>;
+
+export const ChatReplySchema = v.looseObject({
+  conversation_id: v.number(),
+  message_id: v.number(),
+  user_message_id: v.optional(v.number()),
+  response: v.string(),
+  tool_calls: v.optional(v.array(ToolCallSchema), []),
+  title: v.optional(v.nullable(v.string())),
+});
+export type ChatReply = v.InferOutput<typeof ChatReplySchema>;
+
+/** SSE events of `POST /api/v1/chat` with `Accept: text/event-stream`, keyed by event name. */
+export const ChatStreamEventSchemas = {
+  start: v.looseObject({
+    conversation_id: v.number(),
+    user_message_id: v.optional(v.number()),
+    title: v.optional(v.nullable(v.string())),
+  }),
+  tool: ToolCallSchema,
+  delta: v.looseObject({ text: v.string() }),
+  done: ChatReplySchema,
+  error: v.looseObject({ message: v.optional(v.string(), 'The assistant failed.') }),
+} as const;
+export type ChatStreamEventName = keyof typeof ChatStreamEventSchemas;
+
+export const ConversationSchema = v.looseObject({
+  id: v.number(),
+  title: v.nullable(v.string()),
+  created_at: v.string(),
+  updated_at: v.string(),
+});
+export type Conversation = v.InferOutput<typeof ConversationSchema>;
+
+export const MessageSchema = v.looseObject({
+  id: v.number(),
+  role: v.picklist(['user', 'assistant']),
+  content: v.string(),
+  created_at: v.string(),
+});
+export type Message = v.InferOutput<typeof MessageSchema>;
+
+export const ConversationListSchema = v.array(ConversationSchema);
+export const ConversationDetailSchema = v.looseObject({
+  ...ConversationSchema.entries,
+  messages: v.array(MessageSchema),
+});
+export type ConversationDetail = v.InferOutput<typeof ConversationDetailSchema>;
+
+export const ConversationUpdateSchema = v.object({
+  title: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200)),
+});
+
+export const TaskSchema = v.looseObject({
+  id: v.number(),
+  title: v.string(),
+  completed: v.boolean(),
+  created_at: v.string(),
+  updated_at: v.string(),
+});
+export type Task = v.InferOutput<typeof TaskSchema>;
+export const TaskListSchema = v.array(TaskSchema);

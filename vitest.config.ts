@@ -1,0 +1,41 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm test` runs three projects:
+ * - worker: the real worker inside workerd (KV, Durable Objects, assets are the local
+ *   implementations), talking to real Node peers started by tests/setup/global-peers.ts;
+ * - web: React components in happy-dom;
+ * - node: the peers' own tests, the ops command, and end-to-end tests in Chromium.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            remoteBindings: false,
+            miniflare: {
+              bindings: {
+                ORIGIN_URL: inject('originUrl'),
+                JWT_JWKS_URL: `${inject('originUrl')}/api/auth/jwks`,
+                JWT_ISSUER: inject('originUrl'),
+                JWT_AUDIENCE: inject('originUrl'),
+                ALLOWED_ORIGINS: 'https://app.example.test',
+                ORIGIN_TIMEOUT_MS: '2000',
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          include: ['tests/worker/**/*.test.ts'],
+          globalSetup: ['tests/setup/global-peers.ts'],
+          testTimeout: 20_000,
+        },
+      },
+    ],
+  },
+});

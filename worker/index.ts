@@ -1,0 +1,4 @@
+import { createApp } from './app';
+
+export { RateLimiterObject } from './rate-limit/durable-object';
+export default createApp();

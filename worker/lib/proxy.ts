@@ -1,0 +1,115 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../types';
+import { ApiError } from './errors';
+import { logEvent } from './log';
+
+/**
+ * Request headers the origin may see from the browser. An allowlist, not a denylist: identity
+ * (`X-User-Id`, `X-Forwarded-*`, `Forwarded`, `CF-*`), hop-by-hop and `Host` headers can then
+ * never slip through, whatever spelling a client invents.
+ */
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'authorization',
+  'cache-control',
+  'content-language',
+  'content-type',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-unmodified-since',
+  'last-event-id',
+  'origin',
+  'pragma',
+  'range',
+  'referer',
+  'user-agent',
+];
+
+/** Response headers never passed back: hop-by-hop ones and what only describes the origin. */
+const DROPPED_RESPONSE_HEADERS = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'server',
+  'x-powered-by',
+  'x-user-id',
+  'alt-svc',
+];
+
+export interface ProxyOptions {
+  /** Origin path + query, already checked by `isSafeProxyPath`. */
+  pathAndQuery: string;
+  /** Extra request headers to keep beyond the allowlist (e.g. `cookie` for Better Auth). */
+  passHeaders?: readonly string[];
+  /** Headers the worker itself sets; they replace anything the browser sent. */
+  setHeaders?: Record<string, string>;
+}
+
+/**
+ * Forwards the request to the origin and streams both bodies. The timeout covers the wait
+ * for the origin's response headers only: a long SSE answer is not cut off once it started.
+ * The browser hanging up aborts the origin request too.
+ */
+export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): Promise<Response> {
+  const config = c.get('config');
+  const incoming = c.req.raw;
+  const headers = new Headers();
+  for (const name of [...FORWARDED_REQUEST_HEADERS, ...(options.passHeaders ?? [])]) {
+    const value = incoming.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const clientIp = incoming.headers.get('cf-connecting-ip');
+  if (clientIp) headers.set('x-forwarded-for', clientIp);
+  headers.set('x-forwarded-proto', new URL(incoming.url).protocol.replace(':', ''));
+  headers.set('x-request-id', c.get('requestId'));
+  for (const [name, value] of Object.entries(options.setHeaders ?? {})) headers.set(name, value);
+
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), config.originTimeoutMs);
+  const hasBody = incoming.method !== 'GET' && incoming.method !== 'HEAD' && incoming.body !== null;
+  const started = Date.now();
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${config.originUrl}${options.pathAndQuery}`, {
+      method: incoming.method,
+      headers,
+      body: hasBody ? incoming.body : undefined,
+      redirect: 'manual',
+      signal: AbortSignal.any([timeout.signal, incoming.signal]),
+    });
+  } catch (err) {
+    const fields = { request_id: c.get('requestId'), path: options.pathAndQuery.split('?')[0], after_ms: Date.now() - started };
+    if (timeout.signal.aborted) {
+      logEvent('warn', 'origin_timeout', { ...fields, timeout_ms: config.originTimeoutMs });
+      throw new ApiError('upstream_timeout', `The origin did not answer within ${config.originTimeoutMs} ms.`);
+    }
+    logEvent('error', 'origin_unreachable', { ...fields, error: err instanceof Error ? err.message : String(err) });
+    throw new ApiError('upstream_error', 'The origin could not be reached. Try again shortly.');
+  } finally {
+    clearTimeout(timer);
+  }
+  return cleanOriginResponse(c, upstream);
+}
+
+function cleanOriginResponse(c: Context<AppEnv>, upstream: Response): Response {
+  if (upstream.status >= 500) {
+    // The origin's own 5xx body may carry its stack trace or internals: log the status, answer ours.
+    logEvent('error', 'origin_error', { request_id: c.get('requestId'), status: upstream.status });
+    void upstream.body?.cancel();
+    throw new ApiError('upstream_error', `The origin failed to answer (HTTP ${upstream.status}).`);
+  }
+  const headers = new Headers(upstream.headers);
+  for (const name of DROPPED_RESPONSE_HEADERS) headers.delete(name);
+  if (headers.get('content-type')?.startsWith('text/event-stream')) {
+    // no-transform keeps any compressing proxy from buffering the stream.
+    headers.set('cache-control', 'no-cache, no-transform');
+  }
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}

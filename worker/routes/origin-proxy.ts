@@ -1,0 +1,31 @@
+import { Hono, type Context } from 'hono';
+import { requireUser } from '../middleware/auth';
+import { ApiError } from '../lib/errors';
+import { proxyToOrigin } from '../lib/proxy';
+import { isSafeProxyPath } from '../lib/safe-path';
+import type { AppEnv } from '../types';
+
+const API_PREFIX = '/api/v1/';
+const AUTH_PREFIX = '/api/auth/';
+
+/** The path and query to forward, or a 400 when the path could escape `prefix` at the origin. */
+function forwardablePath(c: Context<AppEnv>, prefix: string): string {
+  const url = new URL(c.req.url);
+  if (!isSafeProxyPath(url.pathname, prefix)) {
+    throw new ApiError('bad_request', 'This path is not allowed.');
+  }
+  return `${url.pathname}${url.search}`;
+}
+
+/**
+ * `/api/v1/*`: only for a verified user, whose id the origin gets as `X-User-Id` (the one
+ * identity header it trusts, so whatever the browser sent under that name was dropped).
+ */
+export const apiV1Routes = new Hono<AppEnv>().all('/api/v1/*', requireUser(), (c) =>
+  proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.get('userId') as string } }),
+);
+
+/** `/api/auth/*`: Better Auth on the origin, same-origin for the browser, cookies intact. */
+export const authRoutes = new Hono<AppEnv>().all('/api/auth/*', (c) =>
+  proxyToOrigin(c, { pathAndQuery: forwardablePath(c, AUTH_PREFIX), passHeaders: ['cookie'] }),
+);
