@@ -36,6 +36,27 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        plugins: [react()],
+        test: {
+          name: 'web',
+          include: ['tests/web/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['tests/web/setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['tests/origin/**/*.test.ts', 'tests/fakes/**/*.test.ts', 'tests/ops/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // End-to-end suites each start wrangler dev and Chromium; one file at a time keeps a
+          // 2-core machine from thrashing.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

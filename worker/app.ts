@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { ApiError, handleError } from './lib/errors';
 import { accessLog } from './middleware/access-log';
 import { bodySizeLimit } from './middleware/body-size-limit';
 import { corsPolicy } from './middleware/cors-policy';
 import { loadConfig } from './middleware/load-config';
+import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
+import { chatkitRoutes } from './routes/chatkit';
+import { chatkitSessionRoutes } from './routes/chatkit-session';
 import { flagsRoutes } from './routes/flags';
 import { healthRoutes } from './routes/health';
 import { apiV1Routes, authRoutes } from './routes/origin-proxy';
@@ -19,7 +21,7 @@ import type { AppEnv } from './types';
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  app.use(requestId());
   app.use(accessLog());
   app.use(loadConfig());
   app.use(securityHeaders());
@@ -30,6 +32,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', flagsRoutes);
   app.route('/', apiV1Routes);
   app.route('/', authRoutes);
+  app.route('/', chatkitSessionRoutes);
+  app.route('/', chatkitRoutes);
   app.route('/', spaRoutes);
 
   app.notFound(() => {

@@ -1,12 +1,62 @@
 import type { TestProject } from 'vitest/node';
+import { startFakeOpenAI } from '../fakes/openai-chatkit';
+import { startTestIssuer } from '../fakes/test-issuer';
+import { startUpstashStack } from '../fakes/upstash-control';
+import { startOrigin } from '../origin/server';
+import { startTallyServer } from './tally-server';
 
+/**
+ * Real Node peers for the worker tests, started once per `npm test` run. Tests inside workerd
+ * reach them over loopback by the URLs provided here (`inject('originUrl')` etc.).
+ */
 declare module 'vitest' {
   interface ProvidedContext {
+    /** The reference origin: real Better Auth, tasks, conversations, chat (+ test routes). */
     originUrl: string;
+    /** Fake OpenAI ChatKit sessions API (base URL including `/v1`) and the key it accepts. */
+    openaiUrl: string;
+    openaiApiKey: string;
+    /** Token issuer with keys the attack corpus controls (`/jwks`, `/sign`). */
+    issuerUrl: string;
+    issuerAudience: string;
+    /** Collects resilience counts for the closing summary line. */
+    tallyUrl: string;
+    /** Upstash REST bridge over a real redis-server, and its control API (tests/fakes/upstash-control.ts). */
+    upstashUrl: string;
+    upstashToken: string;
+    upstashControlUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
-  project.provide('originUrl', 'http://127.0.0.1:9');
-  return async () => {};
+  const [origin, openai, issuer, tally, upstash] = await Promise.all([
+    startOrigin({ testRoutes: true, chunkDelayMs: 20 }),
+    startFakeOpenAI(),
+    startTestIssuer(),
+    startTallyServer(),
+    startUpstashStack(),
+  ]);
+  project.provide('upstashUrl', upstash.url);
+  project.provide('upstashToken', upstash.token);
+  project.provide('upstashControlUrl', upstash.controlUrl);
+  project.provide('tallyUrl', tally.url);
+  project.provide('originUrl', origin.url);
+  project.provide('openaiUrl', openai.url);
+  project.provide('openaiApiKey', openai.apiKey);
+  project.provide('issuerUrl', issuer.url);
+  project.provide('issuerAudience', issuer.audience);
+
+  return async () => {
+    printResilienceSummary(tally.count);
+    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), tally.close(), upstash.close()]);
+  };
+}
+
+/** The closing line of the worker suite, from the counts the tests reported. */
+function printResilienceSummary(count: (name: string) => number): void {
+  console.log(
+    `resilience: ${count('attacks_rejected')} attacks rejected, ${count('attacks_reached_origin')} reached origin; ` +
+      `${count('smuggling_blocked')} smuggling attempts blocked, ${count('identity_leaks')} identity leaks; ` +
+      `${count('faults_survived')} faults survived; ${count('load_requests')} requests, ${count('load_unexpected')} unexpected`,
+  );
 }

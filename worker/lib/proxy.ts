@@ -102,7 +102,7 @@ function cleanOriginResponse(c: Context<AppEnv>, upstream: Response): Response {
   if (upstream.status >= 500) {
     // The origin's own 5xx body may carry its stack trace or internals: log the status, answer ours.
     logEvent('error', 'origin_error', { request_id: c.get('requestId'), status: upstream.status });
-    void upstream.body?.cancel();
+    upstream.body?.cancel().catch(() => undefined);
     throw new ApiError('upstream_error', `The origin failed to answer (HTTP ${upstream.status}).`);
   }
   const headers = new Headers(upstream.headers);

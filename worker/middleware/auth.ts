@@ -4,7 +4,7 @@ import { TokenError, verifyAccessToken } from '../lib/jwt';
 import { logEvent } from '../lib/log';
 import type { AppEnv } from '../types';
 
-const BEARER = /^Bearer ([^\s,]+)$/;
+const BEARER = /^Bearer ([^\s,]+)$/i;
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="calm-orbit", error="invalid_token"' };
 
 /** The raw bearer token, or null when the header is absent. Anything else malformed throws. */

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { flagsStoreFor } from '../flags/flags-store';
+import { checkRateLimiter } from '../rate-limit/health';
 import type { AppEnv } from '../types';
 import { WORKER_VERSION } from '../version';
 
@@ -16,7 +17,7 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
   if (!c.req.query('deep')) return c.json({ status: 'ok', version: WORKER_VERSION });
   const config = c.get('config');
 
-  const [kv, origin] = await Promise.all([
+  const [kv, origin, rateLimiter] = await Promise.all([
     (async (): Promise<Check> => {
       try {
         const snapshot = await flagsStoreFor(c.env.FLAGS, config.flagsCacheTtlMs).snapshot((p) => c.executionCtx.waitUntil(p));
@@ -31,15 +32,16 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
       try {
         // Better Auth's own liveness endpoint: cheap, unauthenticated, part of the origin contract.
         const res = await fetch(`${config.originUrl}/api/auth/ok`, { signal: AbortSignal.timeout(ORIGIN_CHECK_TIMEOUT_MS) });
-        void res.body?.cancel();
+        res.body?.cancel().catch(() => undefined);
         return { status: res.ok ? 'ok' : 'down', http_status: res.status, latency_ms: Date.now() - started };
       } catch {
         return { status: 'down', error: 'unreachable or timed out', latency_ms: Date.now() - started };
       }
     })(),
+    checkRateLimiter(c.env, config),
   ]);
 
-  const checks = { kv, origin };
+  const checks = { kv, origin, rate_limiter: rateLimiter };
   const statuses = Object.values(checks).map((check) => check.status);
   const status: CheckStatus = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
   c.header('cache-control', 'no-store');

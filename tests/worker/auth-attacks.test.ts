@@ -1,0 +1,157 @@
+import { describe, expect, inject, it } from 'vitest';
+import { ErrorBodySchema } from '../../shared/errors';
+import * as v from 'valibot';
+import { signUpAndGetToken } from '../origin/client';
+import { originRequestsMatching, uniqueMarker } from './origin-log';
+import { callWorker } from './support';
+import {
+  base64url,
+  compact,
+  decodeSegment,
+  hmacSign,
+  issuerJwks,
+  nowSeconds,
+  signWithIssuer,
+  trustTestIssuer,
+} from './tokens';
+import { recordTally } from './tally';
+
+/**
+ * The authentication attack corpus: every case must be answered 401 `unauthorized` with a
+ * `WWW-Authenticate: Bearer` challenge, and the origin must never see the request.
+ */
+
+interface AttackCase {
+  name: string;
+  /** The full Authorization header value (or null for none). */
+  authorization: () => Promise<string | null>;
+  env?: Record<string, string>;
+}
+
+const bearer = (token: string) => `Bearer ${token}`;
+const issuerClaims = () => ({ iss: inject('issuerUrl'), aud: inject('issuerAudience'), sub: 'attacker', iat: nowSeconds(), exp: nowSeconds() + 600 });
+const flipLastChar = (text: string) => text.slice(0, -1) + (text.endsWith('A') ? 'B' : 'A');
+const edPublicKeyBytes = async () => {
+  const ed = (await issuerJwks()).keys.find((key) => key.kid === 'test-ed');
+  const x = ed!.x!.replace(/-/g, '+').replace(/_/g, '/');
+  return Uint8Array.from(atob(x + '='.repeat((4 - (x.length % 4)) % 4)), (c) => c.charCodeAt(0));
+};
+
+const cases: AttackCase[] = [
+  { name: 'no Authorization header', authorization: async () => null },
+  { name: 'empty Bearer', authorization: async () => 'Bearer ' },
+  { name: 'Basic scheme', authorization: async () => `Basic ${btoa('user:pass')}` },
+  { name: 'token without scheme', authorization: async () => signWithIssuer() },
+  { name: 'two Bearer tokens in one header', authorization: async () => `${bearer(await signWithIssuer())}, ${bearer(await signWithIssuer())}` },
+  ...['none', 'None', 'NONE', 'nOnE'].map((alg) => ({
+    name: `alg "${alg}" unsigned`,
+    authorization: async () => bearer(compact({ alg, typ: 'JWT' }, issuerClaims())),
+  })),
+  { name: 'alg none with a signature', authorization: async () => bearer(compact({ alg: 'none' }, issuerClaims(), base64url('sig'))) },
+  {
+    name: 'HS256 signed with the JWKS public key (no secret configured)',
+    authorization: async () => bearer(await hmacSign({ alg: 'HS256', kid: 'test-ed', typ: 'JWT' }, issuerClaims(), await edPublicKeyBytes())),
+  },
+  {
+    name: 'HS256 signed with the public JWK text, while a secret is configured',
+    env: { JWT_SECRET: 'a-server-side-secret-that-is-long-enough-0123456789' },
+    authorization: async () => {
+      const jwk = JSON.stringify((await issuerJwks()).keys[0]);
+      return bearer(await hmacSign({ alg: 'HS256', kid: 'test-ed' }, issuerClaims(), new TextEncoder().encode(jwk)));
+    },
+  },
+  { name: 'kid of the ES256 key on an EdDSA signature', authorization: async () => bearer(await signWithIssuer({ header: { kid: 'test-es' } })) },
+  { name: 'unknown kid (key not in the JWKS)', authorization: async () => bearer(await signWithIssuer({ key: 'rogue' })) },
+  { name: 'rogue key claiming a published kid', authorization: async () => bearer(await signWithIssuer({ key: 'rogue', header: { kid: 'test-ed' } })) },
+  { name: 'RS256 header on an EdDSA signature', authorization: async () => {
+    const [, payload, signature] = (await signWithIssuer()).split('.');
+    return bearer(`${base64url(JSON.stringify({ alg: 'RS256', kid: 'test-rs' }))}.${payload}.${signature}`);
+  } },
+  { name: 'tampered header', authorization: async () => {
+    const [header, payload, signature] = (await signWithIssuer()).split('.');
+    return bearer(`${base64url(JSON.stringify({ ...decodeSegment(header!), typ: 'at+jwt' }))}.${payload}.${signature}`);
+  } },
+  { name: 'tampered payload (sub swapped)', authorization: async () => {
+    const [header, payload, signature] = (await signWithIssuer({ payload: { sub: 'alice' } })).split('.');
+    return bearer(`${header}.${base64url(JSON.stringify({ ...decodeSegment(payload!), sub: 'bob' }))}.${signature}`);
+  } },
+  { name: 'tampered signature', authorization: async () => bearer(flipLastChar(await signWithIssuer())) },
+  { name: 'signature stripped', authorization: async () => bearer((await signWithIssuer()).split('.').slice(0, 2).join('.') + '.') },
+  { name: 'expired', authorization: async () => bearer(await signWithIssuer({ payload: { exp: nowSeconds() - 3600 } })) },
+  { name: 'not yet valid (nbf in an hour)', authorization: async () => bearer(await signWithIssuer({ payload: { nbf: nowSeconds() + 3600 } })) },
+  { name: 'wrong iss', authorization: async () => bearer(await signWithIssuer({ payload: { iss: 'https://evil.example' } })) },
+  { name: 'wrong aud', authorization: async () => bearer(await signWithIssuer({ payload: { aud: 'another-app' } })) },
+  { name: 'missing sub', authorization: async () => bearer(await signWithIssuer({ payload: { sub: null } })) },
+  { name: 'sub is a number', authorization: async () => bearer(await signWithIssuer({ payload: { sub: 42 } })) },
+  { name: 'sub is an object', authorization: async () => bearer(await signWithIssuer({ payload: { sub: { id: 'x' } } })) },
+  { name: 'sub is empty', authorization: async () => bearer(await signWithIssuer({ payload: { sub: '' } })) },
+  { name: 'missing exp', authorization: async () => {
+    const [header, payload] = (await signWithIssuer()).split('.');
+    const claims = decodeSegment(payload!);
+    delete claims.exp;
+    return bearer(`${header}.${base64url(JSON.stringify(claims))}.${base64url('x')}`);
+  } },
+  { name: 'token over 8 KB', authorization: async () => bearer(await signWithIssuer({ payload: { pad: 'x'.repeat(9000) } })) },
+  { name: 'non-base64url characters', authorization: async () => bearer((await signWithIssuer()).replace(/-/g, '+').replace(/_/g, '/') + '==') },
+  { name: 'five segments (JWE-looking)', authorization: async () => bearer(`${await signWithIssuer()}.${base64url('iv')}.${base64url('tag')}`) },
+  { name: 'two segments', authorization: async () => bearer((await signWithIssuer()).split('.').slice(0, 2).join('.')) },
+  { name: 'random garbage', authorization: async () => bearer('not-a-jwt-at-all') },
+  { name: 'jku header pointing at the attacker', authorization: async () => bearer(await signWithIssuer({ key: 'rogue', header: { jku: 'https://evil.example/jwks' } })) },
+  { name: 'x5u header', authorization: async () => bearer(await signWithIssuer({ header: { x5u: 'https://evil.example/cert.pem' } })) },
+  { name: 'embedded jwk header supplying its own key', authorization: async () => {
+    const rogue = (await issuerJwks()).keys[0];
+    return bearer(await signWithIssuer({ key: 'rogue', header: { jwk: rogue } }));
+  } },
+  { name: 'x5c header', authorization: async () => bearer(await signWithIssuer({ header: { x5c: ['MIIB'] } })) },
+  { name: 'unknown crit extension', authorization: async () => bearer(await signWithIssuer({ header: { crit: ['exp-ext'], 'exp-ext': true } })) },
+  { name: 'JWKS endpoint answers junk', env: trustTestIssuer('/jwks-junk'), authorization: async () => bearer(await signWithIssuer()) },
+  { name: 'JWKS endpoint hangs', env: trustTestIssuer('/jwks-slow'), authorization: async () => bearer(await signWithIssuer()) },
+];
+
+describe('authentication attack corpus', () => {
+  it.each(cases)('$name → 401, origin never contacted', async (attack) => {
+    const marker = uniqueMarker('auth');
+    const authorization = await attack.authorization();
+    const headers: Record<string, string> = authorization === null ? {} : { authorization };
+    const res = await callWorker(`/api/v1/__test/echo?m=${marker}`, { headers }, { ...trustTestIssuer(), ...attack.env });
+
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    const body = v.parse(ErrorBodySchema, await res.json());
+    expect(body.error.code).toBe('unauthorized');
+    expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+    expect(await originRequestsMatching(marker)).toEqual([]);
+    await recordTally({ attacks_rejected: 1 });
+  });
+
+  it(`has at least 30 cases (${cases.length})`, () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('valid tokens (the corpus above can fail)', () => {
+  it.each(['ed', 'es', 'rs'] as const)('accepts a %s token from the trusted issuer and forwards its sub only', async (key) => {
+    const marker = uniqueMarker('valid');
+    const token = await signWithIssuer({ key, payload: { sub: `user-${key}` } });
+    const res = await callWorker(`/api/v1/__test/echo?m=${marker}`, { headers: { authorization: `Bearer ${token}`, 'x-user-id': 'someone-else' } }, trustTestIssuer());
+    expect(res.status).toBe(200);
+    const echoed = (await res.json()) as { headers: Record<string, string> };
+    expect(echoed.headers['x-user-id']).toBe(`user-${key}`);
+  });
+
+  it('accepts a real Better Auth token (EdDSA, JWKS from the origin) with a lower-case scheme', async () => {
+    const user = await signUpAndGetToken(inject('originUrl'));
+    const res = await callWorker('/api/v1/__test/echo', { headers: { authorization: `bearer ${user.token}` } });
+    expect(res.status).toBe(200);
+    const echoed = (await res.json()) as { headers: Record<string, string> };
+    expect(echoed.headers['x-user-id']).toBe(user.userId);
+  });
+
+  it('accepts an HS256 token signed with the configured secret', async () => {
+    const secret = 'a-server-side-secret-that-is-long-enough-0123456789';
+    const token = await hmacSign({ alg: 'HS256', typ: 'JWT' }, { ...issuerClaims(), sub: 'hs-user' }, new TextEncoder().encode(secret));
+    const res = await callWorker('/api/v1/__test/echo', { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), JWT_SECRET: secret });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { headers: Record<string, string> }).headers['x-user-id']).toBe('hs-user');
+  });
+});
