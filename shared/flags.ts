@@ -22,8 +22,11 @@ const UserIdListSchema = v.optional(
   [],
 );
 
+/** A JSON object (valibot's object schemas alone would also take an array). */
+const isJsonObject = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
+
 /** Unknown fields are kept (forward compatible: an older worker ignores what it does not know). */
-export const ChatkitFlagsSchema = v.looseObject({
+export const ChatkitFlagsSchema = v.pipe(v.custom<Record<string, unknown>>(isJsonObject, 'must be an object'), v.looseObject({
   rollout_percent: v.optional(
     v.pipe(
       v.number('must be a number'),
@@ -35,11 +38,12 @@ export const ChatkitFlagsSchema = v.looseObject({
   ),
   allow_users: UserIdListSchema,
   deny_users: UserIdListSchema,
-}, 'must be an object');
+}));
 
-export const FlagsDocumentSchema = v.looseObject({
-  chatkit: v.optional(ChatkitFlagsSchema, {}),
-}, 'must be a JSON object');
+export const FlagsDocumentSchema = v.pipe(
+  v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object'),
+  v.looseObject({ chatkit: v.optional(ChatkitFlagsSchema, {}) }),
+);
 export type FlagsDocument = v.InferOutput<typeof FlagsDocumentSchema>;
 export type FlagsDocumentInput = v.InferInput<typeof FlagsDocumentSchema>;
 

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import '../provided-context';
 import { startFakeOpenAI } from '../fakes/openai-chatkit';
 import { startTestIssuer } from '../fakes/test-issuer';
 import { startUpstashStack } from '../fakes/upstash-control';
@@ -9,25 +10,6 @@ import { startTallyServer } from './tally-server';
  * Real Node peers for the worker tests, started once per `npm test` run. Tests inside workerd
  * reach them over loopback by the URLs provided here (`inject('originUrl')` etc.).
  */
-declare module 'vitest' {
-  interface ProvidedContext {
-    /** The reference origin: real Better Auth, tasks, conversations, chat (+ test routes). */
-    originUrl: string;
-    /** Fake OpenAI ChatKit sessions API (base URL including `/v1`) and the key it accepts. */
-    openaiUrl: string;
-    openaiApiKey: string;
-    /** Token issuer with keys the attack corpus controls (`/jwks`, `/sign`). */
-    issuerUrl: string;
-    issuerAudience: string;
-    /** Collects resilience counts for the closing summary line. */
-    tallyUrl: string;
-    /** Upstash REST bridge over a real redis-server, and its control API (tests/fakes/upstash-control.ts). */
-    upstashUrl: string;
-    upstashToken: string;
-    upstashControlUrl: string;
-  }
-}
-
 export default async function setup(project: TestProject) {
   const [origin, openai, issuer, tally, upstash] = await Promise.all([
     startOrigin({ testRoutes: true, chunkDelayMs: 20 }),

@@ -1,0 +1,21 @@
+/** Values tests/setup/global-peers.ts provides to the worker tests (`inject('originUrl')` …). */
+import 'vitest';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** The reference origin: real Better Auth, tasks, conversations, chat (+ test routes). */
+    originUrl: string;
+    /** Fake OpenAI ChatKit sessions API (base URL including `/v1`) and the key it accepts. */
+    openaiUrl: string;
+    openaiApiKey: string;
+    /** Token issuer with keys the attack corpus controls (`/jwks`, `/sign`). */
+    issuerUrl: string;
+    issuerAudience: string;
+    /** Upstash REST bridge in front of a real redis-server, and its control API (redis-peer.ts). */
+    upstashUrl: string;
+    upstashToken: string;
+    upstashControlUrl: string;
+    /** Collects resilience counts for the closing summary line. */
+    tallyUrl: string;
+  }
+}
