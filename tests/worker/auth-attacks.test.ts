@@ -30,7 +30,11 @@ interface AttackCase {
 
 const bearer = (token: string) => `Bearer ${token}`;
 const issuerClaims = () => ({ iss: inject('issuerUrl'), aud: inject('issuerAudience'), sub: 'attacker', iat: nowSeconds(), exp: nowSeconds() + 600 });
-const flipLastChar = (text: string) => text.slice(0, -1) + (text.endsWith('A') ? 'B' : 'A');
+/** Changes a character in the middle of the signature: the last one may only carry padding bits. */
+const flipSignatureChar = (token: string) => {
+  const at = token.lastIndexOf('.') + 10;
+  return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+};
 const edPublicKeyBytes = async () => {
   const ed = (await issuerJwks()).keys.find((key) => key.kid === 'test-ed');
   const x = ed!.x!.replace(/-/g, '+').replace(/_/g, '/');
@@ -75,7 +79,7 @@ const cases: AttackCase[] = [
     const [header, payload, signature] = (await signWithIssuer({ payload: { sub: 'alice' } })).split('.');
     return bearer(`${header}.${base64url(JSON.stringify({ ...decodeSegment(payload!), sub: 'bob' }))}.${signature}`);
   } },
-  { name: 'tampered signature', authorization: async () => bearer(flipLastChar(await signWithIssuer())) },
+  { name: 'tampered signature', authorization: async () => bearer(flipSignatureChar(await signWithIssuer())) },
   { name: 'signature stripped', authorization: async () => bearer((await signWithIssuer()).split('.').slice(0, 2).join('.') + '.') },
   { name: 'expired', authorization: async () => bearer(await signWithIssuer({ payload: { exp: nowSeconds() - 3600 } })) },
   { name: 'not yet valid (nbf in an hour)', authorization: async () => bearer(await signWithIssuer({ payload: { nbf: nowSeconds() + 3600 } })) },

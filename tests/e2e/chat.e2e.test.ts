@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation, Task } from '../../shared/origin';
+import { waitFor } from '../helpers/wait';
+import { accessTokenOf, apiGet, chatVariantOf, signUpInBrowser } from './support/app';
+import { collectPageProblems, launchChromium, newContext, SCREENSHOT_DIR } from './support/browser';
+import { startE2eStack, type E2eStack } from './support/stack';
+
+/**
+ * Real Chromium → the worker under `wrangler dev` (local KV, Durable Objects, static assets,
+ * security headers on) → the reference origin with real Better Auth. The ChatKit CDN script is
+ * served by the local stand-in (support/chatkit-standin.js), which speaks ChatKit's protocol.
+ */
+const run = promisify(execFile);
+let stack: E2eStack;
+let browser: Browser;
+
+/** `npm run flags -- …` exactly as ops types it, against this stack's local KV. */
+async function opsFlags(...args: string[]): Promise<string> {
+  const { stdout } = await run('npm', ['run', '-s', 'flags', '--', ...args, '--local', '--persist-to', stack.persistTo], { cwd: process.cwd() });
+  return stdout;
+}
+
+/** Polls anonymous `/api/flags` until the worker serves `rollout_percent` (the cache bound is the deadline). */
+async function untilWorkerSeesRollout(percent: number): Promise<void> {
+  await waitFor(async () => {
+    const flags = (await (await fetch(`${stack.workerUrl}/api/flags`)).json()) as { rollout_percent: number };
+    return flags.rollout_percent === percent || null;
+  }, { timeoutMs: 35_000, intervalMs: 300 });
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stopAndClean();
+});
+
+describe('walking skeleton: browser → worker → origin and back', () => {
+  it('signs up, chats on the legacy page, and the task exists for that user only', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    try {
+      await signUpInBrowser(page, stack.workerUrl, 'Ada');
+      expect(await chatVariantOf(page)).toBe('legacy'); // fresh KV: rollout 0
+      await page.getByTestId('chat-input').fill('Add a task to buy groceries');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 }).toMatch(/Added .*buy groceries/i);
+      await expect.poll(() => page.getByTestId('task-panel').innerText(), { timeout: 10_000 }).toMatch(/buy groceries/i);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-chat.png'), fullPage: true });
+
+      const tasks = await apiGet<Task[]>(stack.workerUrl, '/api/v1/tasks', await accessTokenOf(page));
+      expect(tasks.map((task) => task.title)).toEqual(['buy groceries']);
+
+      const other = await (await newContext(browser)).newPage();
+      await signUpInBrowser(other, stack.workerUrl, 'Bob');
+      expect(await apiGet<Task[]>(stack.workerUrl, '/api/v1/tasks', await accessTokenOf(other))).toEqual([]);
+      await other.context().close();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('ChatKit page, rollout and rollback', () => {
+  it('a user in the rollout chats on the ChatKit page (backend mode); a rollback shows the same conversation in the legacy chat', async () => {
+    expect(await opsFlags('rollout', '100')).toContain('chatkit.rollout_percent: 0 → 100');
+    await untilWorkerSeesRollout(100);
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    try {
+      await signUpInBrowser(page, stack.workerUrl, 'Grace');
+      expect(await chatVariantOf(page)).toBe('chatkit');
+      await page.locator('openai-chatkit [data-standin="composer"]').waitFor();
+      const options = await page.evaluate(() => (window as unknown as { __chatkitStandin: { options: { api: Record<string, unknown> } } }).__chatkitStandin.options);
+      expect(options.api).toMatchObject({ url: '/api/chatkit', domainKey: 'domain_pk_localhost_dev' });
+      expect(options.api).not.toHaveProperty('getClientSecret');
+
+      await page.locator('openai-chatkit [data-standin="composer"]').fill('Add a task to buy groceries');
+      await page.locator('openai-chatkit [data-standin="send"]').click();
+      const assistant = page.locator('openai-chatkit [data-item-type="assistant_message"]');
+      await expect.poll(() => assistant.last().innerText(), { timeout: 15_000 }).toMatch(/Added .*buy groceries/i);
+      await expect.poll(() => page.getByTestId('task-panel').innerText(), { timeout: 10_000 }).toMatch(/buy groceries/i);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'chatkit-page.png'), fullPage: true });
+
+      // Reload and open the thread from history: it comes back from the origin.
+      await page.reload();
+      await page.locator('openai-chatkit [data-standin="history"]').click();
+      await page.locator('openai-chatkit [data-thread-id]').first().click();
+      await expect.poll(() => page.locator('openai-chatkit [data-standin="thread"]').innerText(), { timeout: 10_000 }).toMatch(/buy groceries/i);
+
+      // Ops: one command, no deploy. The worker's answer flips within the documented bound.
+      expect(await opsFlags('rollback', 'on')).toContain('→ true');
+      const token = await accessTokenOf(page);
+      await waitFor(async () => {
+        const flags = await apiGet<{ chat: { variant: string; reason: string } }>(stack.workerUrl, '/api/flags', token);
+        return flags.chat.reason === 'rollback' ? flags : null;
+      }, { timeoutMs: 35_000, intervalMs: 500 });
+
+      await page.reload();
+      await page.locator('main[data-chat-variant="legacy"]').waitFor({ timeout: 15_000 });
+      await page.getByTestId('conversation-item').first().click();
+      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 }).toMatch(/Add a task to buy groceries[\s\S]*Added .*buy groceries/i);
+
+      const other = await (await newContext(browser)).newPage();
+      await signUpInBrowser(other, stack.workerUrl, 'Linus');
+      expect(await apiGet<Conversation[]>(stack.workerUrl, '/api/v1/conversations', await accessTokenOf(other))).toEqual([]);
+      await other.context().close();
+
+      expect(await opsFlags('rollback', 'off')).toContain('true → false');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('falls back to the legacy chat when the ChatKit script cannot load', async () => {
+    await opsFlags('rollout', '100');
+    await untilWorkerSeesRollout(100);
+    const context = await newContext(browser, { chatkitScript: 'unavailable' });
+    const page = await context.newPage();
+    try {
+      await signUpInBrowser(page, stack.workerUrl, 'Fallback');
+      await page.getByTestId('legacy-chat').waitFor({ timeout: 20_000 });
+      await expect.poll(() => page.getByTestId('chat-fallback-notice').isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});

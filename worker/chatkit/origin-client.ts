@@ -1,0 +1,238 @@
+import * as v from 'valibot';
+import {
+  ChatReplySchema,
+  ChatStreamEventSchemas,
+  ConversationDetailSchema,
+  ConversationListSchema,
+  ConversationSchema,
+  type ChatReply,
+  type ChatRequest,
+  type ChatStreamEventName,
+  type Conversation,
+  type ConversationDetail,
+} from '../../shared/origin';
+import { ApiError } from '../lib/errors';
+import { logEvent } from '../lib/log';
+import { readSseMessages } from './sse';
+
+/**
+ * Typed calls to the origin's own `/api/v1` (contract: "The origin's own contract"), as the
+ * ChatKit adapter needs them. Every call carries the verified user as `X-User-Id` (the only
+ * identity the origin trusts) and the request id; every body is validated with shared/origin.ts.
+ *
+ * Failures become contract errors: origin 404 → `not_found` (another user's conversation is a 404
+ * at the origin too, so both read the same), timeout → `upstream_timeout`, unreachable, 5xx,
+ * non-JSON or a body of the wrong shape → `upstream_error`. The origin's own error bodies are never
+ * passed on: they may describe internals.
+ */
+
+export interface OriginClientOptions {
+  originUrl: string;
+  userId: string;
+  requestId: string;
+  /** Deadline for the origin's response headers (and, for JSON calls, its whole body). */
+  timeoutMs: number;
+  /** Aborts every call, e.g. when the browser hangs up. */
+  signal?: AbortSignal;
+  /** Extra headers for the origin, as the proxy would forward them (`authorization`, `x-forwarded-*`…). */
+  forwardHeaders?: Record<string, string>;
+}
+
+/** One event of the origin's chat stream, validated. */
+export type OriginChatEvent = {
+  [Name in ChatStreamEventName]: { name: Name; data: v.InferOutput<(typeof ChatStreamEventSchemas)[Name]> };
+}[ChatStreamEventName];
+
+/** The origin's answer to `POST /api/v1/chat`: a live event stream, or (JSON-only origins) the reply. */
+export type ChatTurnSource = { kind: 'stream'; events: AsyncGenerator<OriginChatEvent> } | { kind: 'reply'; reply: ChatReply };
+
+/** The origin's stream broke its own contract (bad JSON, wrong shape) after it started. */
+export class OriginStreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OriginStreamError';
+  }
+}
+
+interface CallOptions {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  accept: string;
+  notFoundMessage: string;
+}
+
+const NOT_FOUND = 'Thread not found.';
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+}
+
+export class OriginClient {
+  constructor(private readonly options: OriginClientOptions) {}
+
+  /** `GET /api/v1/conversations`: all of the user's conversations (the origin's order). */
+  async listConversations(): Promise<Conversation[]> {
+    return this.json(ConversationListSchema, { method: 'GET', path: '/api/v1/conversations', accept: 'application/json', notFoundMessage: NOT_FOUND });
+  }
+
+  /** `GET /api/v1/conversations/:id`: the conversation with its messages, oldest first. */
+  async getConversation(id: number): Promise<ConversationDetail> {
+    return this.json(ConversationDetailSchema, { method: 'GET', path: `/api/v1/conversations/${id}`, accept: 'application/json', notFoundMessage: NOT_FOUND });
+  }
+
+  /** `PATCH /api/v1/conversations/:id` `{title}`. */
+  async renameConversation(id: number, title: string): Promise<Conversation> {
+    return this.json(ConversationSchema, {
+      method: 'PATCH',
+      path: `/api/v1/conversations/${id}`,
+      body: { title },
+      accept: 'application/json',
+      notFoundMessage: NOT_FOUND,
+    });
+  }
+
+  /** `DELETE /api/v1/conversations/:id` (204). */
+  async deleteConversation(id: number): Promise<void> {
+    const response = await this.call({ method: 'DELETE', path: `/api/v1/conversations/${id}`, accept: 'application/json', notFoundMessage: NOT_FOUND });
+    await response.body?.cancel().catch(() => undefined);
+  }
+
+  /**
+   * `POST /api/v1/chat`. With `stream`, asks for `text/event-stream`; whatever the origin answers
+   * (SSE or a plain JSON reply) is returned as such, so an origin without streaming still works.
+   * The timeout covers the wait for the response headers only: a long answer that has started
+   * streaming is not cut off. Cancel a stream by `return()`-ing its generator or aborting `signal`.
+   */
+  async sendChat(request: ChatRequest, stream: boolean): Promise<ChatTurnSource> {
+    const response = await this.call(
+      {
+        method: 'POST',
+        path: '/api/v1/chat',
+        body: request,
+        accept: stream ? 'text/event-stream' : 'application/json',
+        notFoundMessage: NOT_FOUND,
+      },
+      { timeoutCoversBody: false },
+    );
+    if (isEventStream(response) && response.body) return { kind: 'stream', events: this.chatEvents(response.body) };
+    return { kind: 'reply', reply: await this.parseBody(ChatReplySchema, response, '/api/v1/chat') };
+  }
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  private async json<TSchema extends v.GenericSchema>(schema: TSchema, call: CallOptions): Promise<v.InferOutput<TSchema>> {
+    const response = await this.call(call, { timeoutCoversBody: true });
+    return this.parseBody(schema, response, call.path);
+  }
+
+  private logFields(path: string): Record<string, unknown> {
+    return { request_id: this.options.requestId, path: path.split('?')[0] };
+  }
+
+  /**
+   * Sends one request and maps failures to contract errors. With `timeoutCoversBody`, the
+   * deadline stays armed until the caller has read the body (it is read right away here).
+   */
+  private async call(call: CallOptions, { timeoutCoversBody } = { timeoutCoversBody: true }): Promise<Response> {
+    const { originUrl, userId, requestId, timeoutMs, signal, forwardHeaders } = this.options;
+    const headers = new Headers(forwardHeaders);
+    headers.set('accept', call.accept);
+    headers.set('x-user-id', userId);
+    headers.set('x-request-id', requestId);
+    if (call.body !== undefined) headers.set('content-type', 'application/json');
+
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const started = Date.now();
+    let response: Response;
+    try {
+      response = await fetch(`${originUrl}${call.path}`, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        redirect: 'manual',
+        signal: signal ? AbortSignal.any([timeout.signal, signal]) : timeout.signal,
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      throw this.fetchFailure(error, timeout.signal.aborted, call.path, started);
+    }
+    if (!timeoutCoversBody) clearTimeout(timer);
+
+    if (response.ok) {
+      if (!timeoutCoversBody) return response;
+      // Buffer the (small) JSON body under the same deadline, then hand back a plain Response.
+      try {
+        const text = await response.text();
+        const bodyless = response.status === 204 || response.status === 205;
+        return new Response(bodyless ? null : text, { status: response.status, headers: response.headers });
+      } catch (error) {
+        throw this.fetchFailure(error, timeout.signal.aborted, call.path, started);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    clearTimeout(timer);
+    await response.body?.cancel().catch(() => undefined);
+    const fields = { ...this.logFields(call.path), status: response.status };
+    if (response.status === 404) throw new ApiError('not_found', call.notFoundMessage);
+    if (response.status === 400) {
+      // The adapter validates input with the origin's own rules first, so this is rare.
+      logEvent('warn', 'origin_refused', fields);
+      throw new ApiError('bad_request', 'The backend refused this request.');
+    }
+    logEvent('error', 'origin_error', fields);
+    throw new ApiError('upstream_error', `The origin failed to answer (HTTP ${response.status}).`);
+  }
+
+  private fetchFailure(error: unknown, timedOut: boolean, path: string, started: number): unknown {
+    const fields = { ...this.logFields(path), after_ms: Date.now() - started };
+    if (timedOut) {
+      logEvent('warn', 'origin_timeout', { ...fields, timeout_ms: this.options.timeoutMs });
+      return new ApiError('upstream_timeout', `The origin did not answer within ${this.options.timeoutMs} ms.`);
+    }
+    // The browser hung up: there is nobody to answer, let the abort propagate as is.
+    if (this.options.signal?.aborted) return error;
+    logEvent('error', 'origin_unreachable', { ...fields, error: error instanceof Error ? error.message : String(error) });
+    return new ApiError('upstream_error', 'The origin could not be reached. Try again shortly.');
+  }
+
+  private async parseBody<TSchema extends v.GenericSchema>(schema: TSchema, response: Response, path: string): Promise<v.InferOutput<TSchema>> {
+    let data: unknown;
+    try {
+      data = JSON.parse(await response.text());
+    } catch {
+      logEvent('error', 'origin_bad_response', { ...this.logFields(path), reason: 'not_json', content_type: response.headers.get('content-type') });
+      throw new ApiError('upstream_error', 'The origin answered something that is not JSON.');
+    }
+    const result = v.safeParse(schema, data);
+    if (!result.success) {
+      logEvent('error', 'origin_bad_response', { ...this.logFields(path), reason: 'schema', issue: v.summarize(result.issues).slice(0, 500) });
+      throw new ApiError('upstream_error', 'The origin answered in an unexpected shape.');
+    }
+    return result.output;
+  }
+
+  /**
+   * The origin's chat events, validated one by one as they arrive. Unknown event names are
+   * skipped (a newer origin may add some); a known event with a bad body ends the stream with
+   * {@link OriginStreamError}.
+   */
+  private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OriginChatEvent> {
+    for await (const message of readSseMessages(body)) {
+      if (!Object.hasOwn(ChatStreamEventSchemas, message.event)) continue;
+      const name = message.event as ChatStreamEventName;
+      let data: unknown;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        throw new OriginStreamError(`the origin's "${name}" event is not JSON`);
+      }
+      const result = v.safeParse(ChatStreamEventSchemas[name], data);
+      if (!result.success) throw new OriginStreamError(`the origin's "${name}" event has an unexpected shape: ${v.summarize(result.issues)}`);
+      yield { name, data: result.output } as OriginChatEvent;
+    }
+  }
+}

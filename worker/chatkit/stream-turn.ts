@@ -1,0 +1,260 @@
+import type { CustomTask, ThreadStreamEvent, WorkflowItem } from '../../shared/chatkit';
+import type { ChatReply } from '../../shared/origin';
+import { logEvent } from '../lib/log';
+import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
+import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
+import type { ChatkitEventSink } from './sse';
+import { assistantMessageItem, threadFromConversation, userMessageItem } from './thread-items';
+import { taskForToolCall } from './tool-tasks';
+
+/**
+ * One chat turn, translated from the origin's chat events (`start`, `tool`*, `delta`*, `done` |
+ * `error`) into ChatKit's stream, in chatkit-python's order (fact sheet §4 a/b):
+ *
+ *   thread.created (new thread only, untitled)
+ *   thread.item.done            the user message, with the origin's id
+ *   stream_options              {allow_cancel: true}
+ *   [workflow item]             one per turn when the origin called tools: added, then a
+ *                               `workflow.task.added` per further call, done before the answer;
+ *                               each call is followed by client_effect `tasks.changed`
+ *   thread.item.added           the assistant message, content []
+ *   thread.item.updated         content_part.added, then one text_delta per origin `delta`
+ *                               (written as it arrives), then content_part.done
+ *   thread.item.done            the assistant message with the full text
+ *   thread.updated              new thread only: now with the title the origin gave it
+ *
+ * Every item that was `added` gets `done` or `removed`. On an origin `error` (or a broken
+ * stream) the half-written assistant message is removed, since the origin did not store it and
+ * it would vanish on reload anyway, and an `error` event ends the stream.
+ */
+
+export interface ChatTurn {
+  /** `create` for threads.create: announce the new thread and, at the end, its title. */
+  kind: 'create' | 'add';
+  /** The user message exactly as sent to the origin (what it stores and lists later). */
+  message: string;
+  client: OriginClient;
+  requestId: string;
+  /** Clock for items the origin's events carry no time for (its listings do). */
+  now?: () => string;
+}
+
+export const INTERRUPTED_MESSAGE = 'The answer was interrupted. Please try again.';
+
+/** A JSON-only origin's reply, replayed as the events a streaming origin would have sent. */
+async function* eventsFromReply(reply: ChatReply): AsyncGenerator<OriginChatEvent> {
+  yield { name: 'start', data: { conversation_id: reply.conversation_id, user_message_id: reply.user_message_id, title: reply.title } };
+  for (const call of reply.tool_calls) yield { name: 'tool', data: call };
+  yield { name: 'delta', data: { text: reply.response } };
+  yield { name: 'done', data: reply };
+}
+
+interface OpenWorkflow {
+  id: string;
+  createdAt: string;
+  tasks: CustomTask[];
+}
+
+interface OpenAnswer {
+  id: string;
+  createdAt: string;
+  text: string;
+}
+
+/** The state machine behind {@link streamChatTurn}; one instance per turn. */
+class TurnTranslator {
+  finished = false;
+  private conversationId: number | null = null;
+  private userMessageId = 0;
+  private title: string | null = null;
+  private threadCreatedAt = '';
+  private workflow: OpenWorkflow | null = null;
+  private answer: OpenAnswer | null = null;
+  private readonly now: () => string;
+
+  constructor(
+    private readonly sink: ChatkitEventSink,
+    private readonly turn: ChatTurn,
+  ) {
+    this.now = turn.now ?? (() => new Date().toISOString());
+  }
+
+  private get threadId(): string {
+    return threadIdFor(this.conversationId!);
+  }
+
+  private send(event: ThreadStreamEvent): void {
+    this.sink.send(event);
+  }
+
+  async handle(event: OriginChatEvent): Promise<void> {
+    if (event.name === 'error') return this.fail(event.data.message, 'origin_error');
+    if (event.name === 'start') return this.start(event.data);
+    if (this.conversationId === null) throw new OriginStreamError(`the origin sent "${event.name}" before "start"`);
+    if (event.name === 'tool') return this.tool(event.data);
+    if (event.name === 'delta') return this.delta(event.data.text);
+    return this.done(event.data);
+  }
+
+  private async start(start: Extract<OriginChatEvent, { name: 'start' }>['data']): Promise<void> {
+    if (this.conversationId !== null) throw new OriginStreamError('the origin sent "start" twice');
+    this.conversationId = start.conversation_id;
+    this.title = start.title ?? null;
+    const startedAt = this.now();
+    this.threadCreatedAt = startedAt;
+    if (this.turn.kind === 'create') {
+      // Untitled on purpose: ChatKit threads start without a title (see `thread.updated` below).
+      this.send({ type: 'thread.created', thread: threadFromConversation({ id: start.conversation_id, title: null, created_at: startedAt }) });
+    }
+    this.userMessageId = start.user_message_id ?? (await this.lookUpUserMessageId());
+    this.send({
+      type: 'thread.item.done',
+      item: userMessageItem(this.threadId, messageItemId(this.userMessageId), this.turn.message, startedAt),
+    });
+    this.send({ type: 'stream_options', stream_options: { allow_cancel: true } });
+  }
+
+  /** An origin whose `start` lacks the user message id: the newest user message is this one. */
+  private async lookUpUserMessageId(): Promise<number> {
+    const detail = await this.turn.client.getConversation(this.conversationId!);
+    const last = detail.messages.findLast((message) => message.role === 'user');
+    if (!last) throw new OriginStreamError('the origin stored no user message for this turn');
+    return last.id;
+  }
+
+  private tool(call: Extract<OriginChatEvent, { name: 'tool' }>['data']): void {
+    const task = taskForToolCall(call);
+    if (!this.workflow) {
+      this.workflow = { id: workflowItemId(this.userMessageId), createdAt: this.now(), tasks: [task] };
+      this.send({ type: 'thread.item.added', item: this.workflowItem() });
+    } else {
+      this.workflow.tasks.push(task);
+      this.send({
+        type: 'thread.item.updated',
+        item_id: this.workflow.id,
+        update: { type: 'workflow.task.added', task_index: this.workflow.tasks.length - 1, task },
+      });
+    }
+    // Lets the host page refresh its task list (`onEffect`); `data.tool` says which tool ran.
+    this.send({ type: 'client_effect', name: 'tasks.changed', data: { tool: call.name } });
+  }
+
+  private workflowItem(): WorkflowItem {
+    const workflow = this.workflow!;
+    const [first] = workflow.tasks;
+    return {
+      type: 'workflow',
+      id: workflow.id,
+      thread_id: this.threadId,
+      created_at: workflow.createdAt,
+      workflow: {
+        type: 'custom',
+        tasks: [...workflow.tasks],
+        ...(workflow.tasks.length === 1 && first?.title ? { summary: { title: first.title } } : {}),
+        ...(workflow.tasks.length > 1 ? { summary: { title: `Used ${workflow.tasks.length} task tools` } } : {}),
+        expanded: false,
+      },
+    };
+  }
+
+  /** The workflow is complete once the answer starts (the origin runs its tools first). */
+  private closeWorkflow(): void {
+    if (!this.workflow) return;
+    this.send({ type: 'thread.item.done', item: this.workflowItem() });
+    this.workflow = null;
+  }
+
+  private openAnswer(): OpenAnswer {
+    if (this.answer) return this.answer;
+    this.closeWorkflow();
+    const answer: OpenAnswer = { id: replyItemId(this.userMessageId), createdAt: this.now(), text: '' };
+    this.answer = answer;
+    this.send({ type: 'thread.item.added', item: { ...assistantMessageItem(this.threadId, answer.id, '', answer.createdAt), content: [] } });
+    this.send({
+      type: 'thread.item.updated',
+      item_id: answer.id,
+      update: { type: 'assistant_message.content_part.added', content_index: 0, content: { type: 'output_text', text: '', annotations: [] } },
+    });
+    return answer;
+  }
+
+  private delta(text: string): void {
+    const answer = this.openAnswer();
+    if (text === '') return;
+    answer.text += text;
+    this.send({
+      type: 'thread.item.updated',
+      item_id: answer.id,
+      update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: text },
+    });
+  }
+
+  private done(reply: ChatReply): void {
+    const answer = this.openAnswer();
+    // The final text is the origin's `response`. If the deltas fell short of it, send the rest as
+    // one more delta; if they disagree, `content_part.done` carries the text that counts.
+    if (reply.response.startsWith(answer.text) && reply.response.length > answer.text.length) {
+      this.delta(reply.response.slice(answer.text.length));
+    }
+    const text = reply.response;
+    this.send({
+      type: 'thread.item.updated',
+      item_id: answer.id,
+      update: { type: 'assistant_message.content_part.done', content_index: 0, content: { type: 'output_text', text, annotations: [] } },
+    });
+    this.send({ type: 'thread.item.done', item: assistantMessageItem(this.threadId, answer.id, text, answer.createdAt) });
+    this.answer = null;
+
+    const title = reply.title ?? this.title;
+    if (this.turn.kind === 'create' && title?.trim()) {
+      // Same created_at as announced in `thread.created`: the client keys threads by id anyway.
+      this.send({ type: 'thread.updated', thread: threadFromConversation({ id: this.conversationId!, title, created_at: this.threadCreatedAt }) });
+    }
+    this.finished = true;
+  }
+
+  /**
+   * Ends the turn with an `error` event. Whatever was opened is closed first: the workflow is
+   * done (its tools did run), the unfinished answer is removed (the origin did not keep it).
+   */
+  fail(message: string, reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    logEvent('warn', 'chatkit_turn_failed', { request_id: this.turn.requestId, reason, conversation_id: this.conversationId });
+    if (this.conversationId !== null) {
+      this.closeWorkflow();
+      if (this.answer) {
+        this.send({ type: 'thread.item.removed', item_id: this.answer.id });
+        this.answer = null;
+      }
+    }
+    this.send({ type: 'error', code: 'custom', message, allow_retry: true });
+  }
+}
+
+/**
+ * Writes one chat turn to `sink` from the origin's answer (a live stream or a JSON reply) and
+ * returns when the turn is over. Never throws: any failure becomes an `error` event. If the
+ * browser leaves, reading stops and the origin stream is cancelled.
+ */
+export async function streamChatTurn(sink: ChatkitEventSink, source: ChatTurnSource, turn: ChatTurn): Promise<void> {
+  const events = source.kind === 'stream' ? source.events : eventsFromReply(source.reply);
+  const translator = new TurnTranslator(sink, turn);
+  try {
+    for await (const event of events) {
+      // Leaving the loop `return()`s the generator, which cancels the origin's body.
+      if (sink.closed) return;
+      await translator.handle(event);
+      if (translator.finished) return;
+    }
+    if (!sink.closed) translator.fail(INTERRUPTED_MESSAGE, 'origin_stream_ended_early');
+  } catch (error) {
+    // The browser hung up: the abort surfaces here as a failed read. Nobody is left to tell.
+    if (sink.closed) return;
+    logEvent('error', 'chatkit_origin_stream_broken', {
+      request_id: turn.requestId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    translator.fail(INTERRUPTED_MESSAGE, error instanceof OriginStreamError ? 'origin_protocol' : 'origin_stream_failed');
+  }
+}

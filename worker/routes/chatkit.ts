@@ -1,0 +1,83 @@
+import { Hono, type Context } from 'hono';
+import { handleChatkitRequest, type ChatkitContext } from '../chatkit/handlers';
+import { OriginClient } from '../chatkit/origin-client';
+import { parseChatkitRequest } from '../chatkit/request';
+import { browserGoneController } from '../chatkit/sse';
+import { ApiError } from '../lib/errors';
+import { logEvent } from '../lib/log';
+import { requireUser } from '../middleware/auth';
+import type { AppEnv } from '../types';
+
+/**
+ * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (contract: "Two
+ * ChatKit modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
+ * (worker/chatkit/handlers.ts); the user comes from the verified token only. The app-level body
+ * size limit already applies (it covers `/api/*`).
+ */
+
+export interface ChatkitRouteOptions {
+  /**
+   * Ask the origin for `text/event-stream` (the default). False asks for its JSON reply, which is
+   * replayed as the same ChatKit events; the adapter accepts a JSON reply either way, this only
+   * lets tests exercise that path against the reference origin.
+   */
+  originStreaming?: boolean;
+}
+
+/** Request headers the origin gets on `/api/v1/*` through the proxy too (contract). */
+function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-forwarded-proto': new URL(c.req.url).protocol.replace(':', ''),
+  };
+  const authorization = c.req.header('authorization');
+  if (authorization) headers.authorization = authorization;
+  const language = c.req.header('accept-language');
+  if (language) headers['accept-language'] = language;
+  const clientIp = c.req.header('cf-connecting-ip');
+  if (clientIp) headers['x-forwarded-for'] = clientIp;
+  return headers;
+}
+
+async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  // chatkit-python ignores Content-Type too: the body is JSON whatever the header says.
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError('bad_request', 'The request body is not valid JSON.');
+  }
+}
+
+export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {
+  return new Hono<AppEnv>().post(
+    '/api/chatkit',
+    requireUser(),
+    // Rate limiting: `rateLimit('chat', 'user')` goes here, after requireUser() (it keys on the user).
+    async (c) => {
+      const request = parseChatkitRequest(await readJsonBody(c));
+      const config = c.get('config');
+      const userId = c.get('userId')!;
+      const requestId = c.get('requestId');
+      const browserGone = browserGoneController(c.req.raw);
+      logEvent('info', 'chatkit_request', { request_id: requestId, type: request.type, user_id: userId });
+
+      const ctx: ChatkitContext = {
+        client: new OriginClient({
+          originUrl: config.originUrl,
+          userId,
+          requestId,
+          timeoutMs: config.originTimeoutMs,
+          signal: browserGone.signal,
+          forwardHeaders: forwardHeaders(c),
+        }),
+        userId,
+        requestId,
+        browserGone,
+        originStreaming: options.originStreaming ?? true,
+      };
+      return handleChatkitRequest(ctx, request);
+    },
+  );
+}
+
+export const chatkitRoutes = createChatkitRoutes();
