@@ -11,6 +11,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Worker logs (one JSON line per request) are shown for failing tests only.
+    silent: 'passed-only',
     projects: [
       {
         plugins: [
@@ -25,6 +27,13 @@ export default defineConfig({
                 JWT_AUDIENCE: inject('originUrl'),
                 ALLOWED_ORIGINS: 'https://app.example.test',
                 ORIGIN_TIMEOUT_MS: '2000',
+                // Every workerd test request comes from one (absent) IP and few users: keep the
+                // shared buckets out of the way; rate-limit tests set their own small limits.
+                RATE_LIMIT_API: '100000/60',
+                RATE_LIMIT_CHAT: '100000/60',
+                RATE_LIMIT_SESSION: '100000/60',
+                RATE_LIMIT_AUTH: '100000/60',
+                RATE_LIMIT_ANONYMOUS: '100000/60',
               },
             },
           })),

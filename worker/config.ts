@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ChatkitModeSchema, type ChatkitMode } from '../shared/flags';
+import { DEFAULT_TIMEOUT_MS, failModeSchema, rateLimitRuleSchema, type RateLimitConfig } from './rate-limit/policies';
 
 /**
  * Typed configuration, parsed once per `env` object from `wrangler.toml` vars and secrets.
@@ -17,11 +18,26 @@ export interface Config {
     openaiApiKey: string | null;
     workflowId: string | null;
     openaiBaseUrl: string | null;
+    /** Per-attempt deadline for OpenAI calls; past it the session route answers 504. */
+    openaiTimeoutMs: number;
+    /** Hosted-mode session options; `null` = not set, OpenAI's own default applies. */
+    session: ChatkitSessionOptions;
   };
   upstash: { url: string; token: string } | null;
+  /** `RATE_LIMIT_*` policies, time budget and fail mode (see worker/rate-limit/policies.ts). */
+  rateLimits: RateLimitConfig;
   rollbackVar: boolean;
   flagsCacheTtlMs: number;
   allowedOrigins: string[];
+}
+
+/** Optional `POST /chatkit/sessions` overrides (see worker/chatkit-sessions/session-params.ts). */
+export interface ChatkitSessionOptions {
+  ttlSeconds: number | null;
+  maxRequestsPerMinute: number | null;
+  historyEnabled: boolean | null;
+  fileUploadEnabled: boolean | null;
+  automaticTitling: boolean | null;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +70,28 @@ const booleanFlag = (name: string) =>
     v.picklist(['true', 'false', ''], `${name} must be "true" or "false"`),
     v.transform((text) => text === 'true'),
   );
+/** Unset or empty → `null` (use the upstream default); otherwise a whole number in [min, max]. */
+const optionalInt = (name: string, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => (text.trim() === '' ? null : Number(text.trim()))),
+    v.nullable(
+      v.pipe(
+        v.number(`${name} must be a number`),
+        v.integer(`${name} must be a whole number`),
+        v.minValue(min, `${name} must be at least ${min}`),
+        v.maxValue(max, `${name} must be at most ${max}`),
+      ),
+    ),
+  );
+/** Unset or empty → `null` (use the upstream default); otherwise exactly "true" or "false". */
+const optionalBoolean = (name: string) =>
+  v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => text.trim().toLowerCase()),
+    v.picklist(['true', 'false', ''], `${name} must be "true", "false" or empty`),
+    v.transform((text) => (text === '' ? null : text === 'true')),
+  );
 
 const EnvSchema = v.object({
   ORIGIN_URL: httpUrl('ORIGIN_URL'),
@@ -72,8 +110,22 @@ const EnvSchema = v.object({
   OPENAI_API_KEY: optionalText,
   CHATKIT_WORKFLOW_ID: optionalText,
   OPENAI_BASE_URL: optionalText,
+  OPENAI_TIMEOUT_MS: positiveInt('OPENAI_TIMEOUT_MS', 10_000, 60_000),
+  // OpenAI's published bounds: expires_after.seconds 1..600 (10 minutes is also the default).
+  CHATKIT_SESSION_TTL_SECONDS: optionalInt('CHATKIT_SESSION_TTL_SECONDS', 1, 600),
+  CHATKIT_SESSION_MAX_REQUESTS_PER_MINUTE: optionalInt('CHATKIT_SESSION_MAX_REQUESTS_PER_MINUTE', 1, 10_000),
+  CHATKIT_HISTORY_ENABLED: optionalBoolean('CHATKIT_HISTORY_ENABLED'),
+  CHATKIT_FILE_UPLOAD_ENABLED: optionalBoolean('CHATKIT_FILE_UPLOAD_ENABLED'),
+  CHATKIT_AUTOMATIC_TITLING: optionalBoolean('CHATKIT_AUTOMATIC_TITLING'),
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
+  RATE_LIMIT_SESSION: rateLimitRuleSchema('session'),
+  RATE_LIMIT_CHAT: rateLimitRuleSchema('chat'),
+  RATE_LIMIT_API: rateLimitRuleSchema('api'),
+  RATE_LIMIT_AUTH: rateLimitRuleSchema('auth'),
+  RATE_LIMIT_ANONYMOUS: rateLimitRuleSchema('anonymous'),
+  RATE_LIMIT_TIMEOUT_MS: positiveInt('RATE_LIMIT_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 10_000),
+  RATE_LIMIT_FAIL_MODE: failModeSchema,
   ROLLBACK_CHAT: booleanFlag('ROLLBACK_CHAT'),
   FLAGS_CACHE_TTL_SECONDS: positiveInt('FLAGS_CACHE_TTL_SECONDS', 5, 30),
   ALLOWED_ORIGINS: optionalText,
@@ -102,6 +154,7 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     problems.push('set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither');
   }
+  if (e.OPENAI_BASE_URL && !/^https?:\/\/[^/]/.test(e.OPENAI_BASE_URL)) problems.push('OPENAI_BASE_URL must be an http(s) URL');
   if (problems.length > 0) return new ConfigError(problems);
   return {
     originUrl: e.ORIGIN_URL.replace(/\/+$/, ''),
@@ -114,11 +167,30 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
       openaiApiKey: e.OPENAI_API_KEY ?? null,
       workflowId: e.CHATKIT_WORKFLOW_ID ?? null,
       openaiBaseUrl: e.OPENAI_BASE_URL ?? null,
+      openaiTimeoutMs: e.OPENAI_TIMEOUT_MS,
+      session: {
+        ttlSeconds: e.CHATKIT_SESSION_TTL_SECONDS,
+        maxRequestsPerMinute: e.CHATKIT_SESSION_MAX_REQUESTS_PER_MINUTE,
+        historyEnabled: e.CHATKIT_HISTORY_ENABLED,
+        fileUploadEnabled: e.CHATKIT_FILE_UPLOAD_ENABLED,
+        automaticTitling: e.CHATKIT_AUTOMATIC_TITLING,
+      },
     },
     upstash:
       e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
         ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
         : null,
+    rateLimits: {
+      policies: {
+        session: e.RATE_LIMIT_SESSION,
+        chat: e.RATE_LIMIT_CHAT,
+        api: e.RATE_LIMIT_API,
+        auth: e.RATE_LIMIT_AUTH,
+        anonymous: e.RATE_LIMIT_ANONYMOUS,
+      },
+      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+      failMode: e.RATE_LIMIT_FAIL_MODE,
+    },
     rollbackVar: e.ROLLBACK_CHAT,
     flagsCacheTtlMs: e.FLAGS_CACHE_TTL_SECONDS * 1000,
     allowedOrigins: (e.ALLOWED_ORIGINS ?? '')

@@ -14,11 +14,17 @@
  * unreachable the bridge answers 500 at once instead of queueing.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Redis, ReplyError } from 'ioredis';
+import ioredis from 'ioredis';
 import { closeServer, listenOnLoopback, readBody, requestTarget, sendJson } from '../helpers/http-server';
 import { sleep } from '../helpers/wait';
 import { encodeReply, type UpstashJson } from './upstash-encoding';
 import { ScriptAliases, translateScriptCommand } from './upstash-scripts';
+
+// ioredis's CommonJS entry replaces `module.exports` with the Redis class and hangs the other
+// exports on it. Named imports then come out `undefined` when Vite inlines the module, as the
+// worker project does for its globalSetup (@cloudflare/vitest-pool-workers forces
+// `server.deps.inline = true`); read off the default export, they work in plain Node too.
+const { Redis, ReplyError } = ioredis as unknown as typeof import('ioredis');
 
 export interface UpstashBridge {
   /** REST URL for `new Redis({ url, token })`. */

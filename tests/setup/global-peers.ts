@@ -1,5 +1,5 @@
+/// <reference path="../provided-context.d.ts" />
 import type { TestProject } from 'vitest/node';
-import '../provided-context';
 import { startFakeOpenAI } from '../fakes/openai-chatkit';
 import { startTestIssuer } from '../fakes/test-issuer';
 import { startUpstashStack } from '../fakes/upstash-control';

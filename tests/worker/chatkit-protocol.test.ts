@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   EmptyResponseSchema,
   ThreadItemPageSchema,
@@ -24,6 +24,12 @@ import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
 import { signUpAndGetToken } from '../origin/client';
 import { callWorker } from './support';
+
+// /api/chatkit serves only users whose flag variant is ChatKit: put everyone in the rollout
+// (KV storage is per test file, so this does not leak into other files).
+beforeAll(async () => {
+  await env.FLAGS.put('flags', JSON.stringify({ chatkit: { rollout_percent: 100 } }));
+});
 
 /**
  * ChatKit's server protocol at `POST /api/chatkit` (backend mode), through the real app, against the
@@ -741,5 +747,18 @@ describe('readSseMessages', () => {
       break;
     }
     expect(cancelled).toBe(true);
+  });
+});
+
+describe('gated by the flag variant', () => {
+  it('a rolled-back deployment refuses /api/chatkit with 403 chatkit_disabled before reaching the origin', async () => {
+    const user = await signUpAndGetToken(inject('originUrl'));
+    const res = await callWorker(
+      '/api/chatkit',
+      { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: JSON.stringify({ type: 'threads.list', params: {} }) },
+      { ROLLBACK_CHAT: 'true' },
+    );
+    expect(res.status).toBe(403);
+    expect(v.parse(ErrorBodySchema, await res.json()).error.code).toBe('chatkit_disabled');
   });
 });

@@ -1,36 +1,34 @@
 import { DurableObject } from 'cloudflare:workers';
+import { consumeSlidingWindow, emptyWindowCounts, type WindowVerdict } from './sliding-window';
 
-export interface WindowVerdict {
-  success: boolean;
-  limit: number;
-  remaining: number;
-  /** Unix ms when the current window ends. */
-  reset: number;
-}
+export type { WindowVerdict } from './sliding-window';
 
 /**
- * The embedded limiter: one object per (policy, key), counting a sliding window the same way
- * `@upstash/ratelimit`'s slidingWindow does (the previous fixed window weighted by how much of
- * it still overlaps). Counts live in memory: an evicted object forgets, which errs on the side
- * of letting users in, never of locking them out.
+ * The embedded limiter (used when Upstash is not configured): one object per (policy, key),
+ * named `<policy>:<key>`, e.g. `chat:user:abc`.
+ *
+ * - Global: Cloudflare runs each named object in exactly one place, so every edge location
+ *   counts against the same window. The price is one round trip to wherever the object lives.
+ * - In memory: counts are not written to storage. An object is evicted only after it has been
+ *   idle for a while (about a minute or more in production), by which time a window of a
+ *   minute or less has slid past anyway; longer windows may forget early after an idle spell.
+ *   Forgetting errs on the side of letting users in, never of locking them out.
+ * - Atomic: `limit` never awaits, so concurrent requests for one key cannot interleave.
+ *
+ * Cloudflare's native `[[ratelimits]]` binding is not used because its limits are fixed in
+ * wrangler.toml (10 s or 60 s periods only) and it reports neither remaining nor reset, which
+ * the `RateLimit-*` headers and var-configured limits need.
  */
-export class RateLimiterObject extends DurableObject {
-  private windowStart = 0;
-  private current = 0;
-  private previous = 0;
+export class RateLimiterObject extends DurableObject<Env> {
+  private readonly counts = emptyWindowCounts();
 
-  limit(limit: number, windowMs: number, now = Date.now()): WindowVerdict {
-    const start = now - (now % windowMs);
-    if (start !== this.windowStart) {
-      this.previous = start - this.windowStart === windowMs ? this.current : 0;
-      this.current = 0;
-      this.windowStart = start;
-    }
-    const overlap = 1 - (now - start) / windowMs;
-    const used = Math.floor(this.previous * overlap) + this.current;
-    const reset = start + windowMs;
-    if (used >= limit) return { success: false, limit, remaining: 0, reset };
-    this.current += 1;
-    return { success: true, limit, remaining: Math.max(0, limit - used - 1), reset };
+  /** Counts one request; called over RPC by `DurableObjectRateLimiter`. */
+  limit(limit: number, windowMs: number): WindowVerdict {
+    return consumeSlidingWindow(this.counts, limit, windowMs, Date.now());
+  }
+
+  /** For `/healthz?deep=1`: proves the namespace answers, without counting anything. */
+  ping(): 'pong' {
+    return 'pong';
   }
 }

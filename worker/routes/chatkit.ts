@@ -5,7 +5,10 @@ import { parseChatkitRequest } from '../chatkit/request';
 import { browserGoneController } from '../chatkit/sse';
 import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
+import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
+import { isStreamingRequestType } from '../../shared/chatkit';
 import type { AppEnv } from '../types';
 
 /**
@@ -49,11 +52,15 @@ async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
 }
 
 export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {
+  // Every protocol request counts as an API call; a turn that runs the assistant (a streaming
+  // type) also counts under `chat`, like `/api/v1/chat`. Opening history alone is not a chat.
+  const limitChatTurn = rateLimit('chat', 'user');
   return new Hono<AppEnv>().post(
     '/api/chatkit',
     requireUser(),
-    // Rate limiting: `rateLimit('chat', 'user')` goes here, after requireUser() (it keys on the user).
+    rateLimit('api', 'user'),
     async (c) => {
+      await assertChatkitVariant(c, c.get('userId')!);
       const request = parseChatkitRequest(await readJsonBody(c));
       const config = c.get('config');
       const userId = c.get('userId')!;
@@ -75,7 +82,11 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
         browserGone,
         originStreaming: options.originStreaming ?? true,
       };
-      return handleChatkitRequest(ctx, request);
+      if (!isStreamingRequestType(request.type)) return handleChatkitRequest(ctx, request);
+      await limitChatTurn(c, async () => {
+        c.res = await handleChatkitRequest(ctx, request);
+      });
+      return c.res;
     },
   );
 }

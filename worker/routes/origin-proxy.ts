@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { requireUser } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
 import { ApiError } from '../lib/errors';
 import { proxyToOrigin } from '../lib/proxy';
 import { isSafeProxyPath } from '../lib/safe-path';
@@ -20,12 +21,20 @@ function forwardablePath(c: Context<AppEnv>, prefix: string): string {
 /**
  * `/api/v1/*`: only for a verified user, whose id the origin gets as `X-User-Id` (the one
  * identity header it trusts, so whatever the browser sent under that name was dropped).
+ * Every call counts against the user's `api` limit; chat calls (which run the model) also
+ * against the tighter `chat` one. Both run before the origin is contacted.
  */
-export const apiV1Routes = new Hono<AppEnv>().all('/api/v1/*', requireUser(), (c) =>
-  proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.get('userId') as string } }),
-);
+export const apiV1Routes = new Hono<AppEnv>()
+  .use('/api/v1/*', requireUser(), rateLimit('api', 'user'))
+  .use('/api/v1/chat/*', rateLimit('chat', 'user'))
+  .all('/api/v1/*', (c) =>
+    proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.get('userId') as string } }),
+  );
 
-/** `/api/auth/*`: Better Auth on the origin, same-origin for the browser, cookies intact. */
-export const authRoutes = new Hono<AppEnv>().all('/api/auth/*', (c) =>
+/**
+ * `/api/auth/*`: Better Auth on the origin, same-origin for the browser, cookies intact.
+ * Limited per client IP (`auth`): there is no user yet, and this is where passwords are guessed.
+ */
+export const authRoutes = new Hono<AppEnv>().all('/api/auth/*', rateLimit('auth', 'ip'), (c) =>
   proxyToOrigin(c, { pathAndQuery: forwardablePath(c, AUTH_PREFIX), passHeaders: ['cookie'] }),
 );
