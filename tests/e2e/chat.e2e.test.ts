@@ -112,6 +112,19 @@ describe('ChatKit page, rollout and rollback', () => {
       await page.getByTestId('conversation-item').first().click();
       await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 }).toMatch(/Add a task to buy groceries[\s\S]*Added .*buy groceries/i);
 
+      // A full conversation on the fallback: send, streamed reply, in the sidebar, then delete it.
+      await page.getByTestId('chat-input').fill('Show my tasks');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 }).toMatch(/buy groceries[\s\S]*buy groceries/i);
+      await page.getByTestId('new-chat').click();
+      await page.getByTestId('chat-input').fill('Add a task to call mom');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getByTestId('conversation-item').count(), { timeout: 15_000 }).toBe(2);
+      await page.getByTestId('conversation-item').filter({ hasText: 'call mom' }).getByTestId('delete-conversation').click();
+      await page.getByTestId('confirm-delete').click();
+      await expect.poll(() => page.getByTestId('conversation-item').count(), { timeout: 10_000 }).toBe(1);
+      expect(await apiGet<Conversation[]>(stack.workerUrl, '/api/v1/conversations', await accessTokenOf(page))).toHaveLength(1);
+
       const other = await (await newContext(browser)).newPage();
       await signUpInBrowser(other, stack.workerUrl, 'Linus');
       expect(await apiGet<Conversation[]>(stack.workerUrl, '/api/v1/conversations', await accessTokenOf(other))).toEqual([]);

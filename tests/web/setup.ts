@@ -1,0 +1,20 @@
+import { cleanup } from '@testing-library/react';
+import { afterEach, vi } from 'vitest';
+import './support/dom-matchers';
+
+interface HappyDomWindow {
+  happyDOM: { settings: { disableJavaScriptFileLoading: boolean; handleDisabledFileLoadingAsSuccess: boolean } };
+}
+
+// Tests never download real scripts (the ChatKit CDN): a <script src> fails at once instead, which
+// is exactly the "CDN unreachable" case. Tests that need ChatKit define <openai-chatkit> themselves.
+const { settings } = (globalThis as unknown as HappyDomWindow).happyDOM;
+settings.disableJavaScriptFileLoading = true;
+settings.handleDisabledFileLoadingAsSuccess = false;
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});

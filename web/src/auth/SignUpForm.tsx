@@ -1,0 +1,52 @@
+import { useState, type FormEvent } from 'react';
+import { TextField } from '../ui/TextField';
+import { useAuthSession } from './auth-context';
+
+/** Better Auth's default minimum; checked here too so people learn it before submitting. */
+const MIN_PASSWORD_LENGTH = 8;
+
+export function SignUpForm() {
+  const session = useAuthSession();
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await session.signUp({
+      name: String(form.get('name') ?? '').trim(),
+      email: String(form.get('email') ?? '').trim(),
+      password: String(form.get('password') ?? ''),
+    });
+    if (!result.ok) {
+      setError(result.message);
+      setPending(false);
+    }
+  }
+
+  return (
+    <form className="auth-form" onSubmit={handleSubmit} aria-busy={pending} data-testid="sign-up-form">
+      <TextField label="Name" name="name" type="text" autoComplete="name" required maxLength={100} />
+      <TextField label="Email" name="email" type="email" autoComplete="email" required />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={MIN_PASSWORD_LENGTH}
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+      />
+      {error && (
+        <p className="form-error" role="alert" data-testid="auth-error">
+          {error}
+        </p>
+      )}
+      <button className="button button--primary button--block" type="submit" disabled={pending}>
+        {pending ? 'Creating your account…' : 'Create account'}
+      </button>
+    </form>
+  );
+}

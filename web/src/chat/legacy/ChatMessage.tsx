@@ -1,0 +1,30 @@
+import type { ChatMessageView } from './chat-thread-state';
+
+/** Tool names as people would say them: `add_task` → "add task". */
+function describeTool(name: string): string {
+  return name.replace(/[_-]+/g, ' ');
+}
+
+export function ChatMessage({ message }: { message: ChatMessageView }) {
+  const { role, content, streaming, tools } = message;
+  return (
+    <li className={`message message--${role}`} data-testid={`message-${role}`} data-streaming={streaming || undefined}>
+      <span className="visually-hidden">{role === 'user' ? 'You:' : 'Assistant:'}</span>
+      <div className="message-bubble">
+        {content}
+        {streaming && !content && (
+          <span className="typing" aria-label="The assistant is writing">
+            <span />
+            <span />
+            <span />
+          </span>
+        )}
+      </div>
+      {tools.length > 0 && (
+        <p className="message-tools">
+          Used: {[...new Set(tools)].map(describeTool).join(', ')}
+        </p>
+      )}
+    </li>
+  );
+}

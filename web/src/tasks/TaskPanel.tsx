@@ -1,0 +1,86 @@
+import { useCallback } from 'react';
+import { describeError } from '../api/api-error';
+import { useOriginApi } from '../api/origin-api';
+import { useResource } from '../api/use-resource';
+import type { Task } from '../../../shared/origin';
+import { useTaskListVersion } from './task-refresh';
+import { CheckIcon, RefreshIcon } from '../ui/icons';
+
+/** Open tasks first, then finished ones; each group keeps the server's order. */
+function openFirst(tasks: readonly Task[]): Task[] {
+  return [...tasks.filter((task) => !task.completed), ...tasks.filter((task) => task.completed)];
+}
+
+/** The user's tasks beside the chat, so what the assistant did is visible at a glance. */
+export function TaskPanel() {
+  const api = useOriginApi();
+  const version = useTaskListVersion();
+  const load = useCallback((signal: AbortSignal) => api.listTasks(signal), [api]);
+  const { data: tasks, error, loading, reload } = useResource(load, version);
+  const openCount = tasks?.filter((task) => !task.completed).length ?? 0;
+
+  return (
+    <aside className="task-panel" aria-labelledby="task-panel-heading" data-testid="task-panel" aria-busy={loading}>
+      <div className="panel-header">
+        <h2 className="panel-title" id="task-panel-heading">
+          Your tasks
+        </h2>
+        <button
+          className="icon-button"
+          type="button"
+          onClick={reload}
+          disabled={loading}
+          aria-label="Refresh tasks"
+          title="Refresh tasks"
+          data-testid="refresh-tasks"
+        >
+          <RefreshIcon className={loading ? 'spin' : undefined} />
+        </button>
+      </div>
+
+      {tasks && tasks.length > 0 && (
+        <p className="panel-summary">
+          {openCount} to do · {tasks.length - openCount} done
+        </p>
+      )}
+
+      {error !== null && (
+        <div className="inline-error" role="alert">
+          <p>Couldn't load your tasks. {describeError(error)}</p>
+          <button className="button button--small" type="button" onClick={reload}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      {tasks === undefined && loading && (
+        <ul className="task-list" aria-hidden="true">
+          {[0, 1, 2].map((row) => (
+            <li key={row} className="task-item task-item--placeholder" />
+          ))}
+        </ul>
+      )}
+
+      {tasks?.length === 0 && <p className="panel-empty">No tasks yet. Ask the assistant to add one.</p>}
+
+      {tasks && tasks.length > 0 && (
+        <ul className="task-list" aria-label="Tasks">
+          {openFirst(tasks).map((task) => (
+            <li
+              key={task.id}
+              className={task.completed ? 'task-item task-item--done' : 'task-item'}
+              data-testid="task-item"
+              data-completed={task.completed}
+            >
+              <span className="task-check" aria-hidden="true">
+                {task.completed && <CheckIcon />}
+              </span>
+              <span className="task-title">{task.title}</span>
+              <span className="visually-hidden">{task.completed ? ' (done)' : ' (to do)'}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,29 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+
+interface TaskRefreshValue {
+  /** Bumped on every refresh request; the task panel reloads when it changes. */
+  version: number;
+  refreshTasks: () => void;
+}
+
+// Without a provider (a chat rendered on its own) refreshing is simply a no-op.
+const TaskRefreshContext = createContext<TaskRefreshValue>({ version: 0, refreshTasks: () => {} });
+
+/**
+ * Lets either chat tell the task panel "the assistant may have changed your tasks": the legacy chat
+ * after each answer, ChatKit on a `tasks.changed` effect or at the end of a response.
+ */
+export function TaskRefreshProvider({ children }: { children: ReactNode }) {
+  const [version, setVersion] = useState(0);
+  const refreshTasks = useCallback(() => setVersion((current) => current + 1), []);
+  const value = useMemo(() => ({ version, refreshTasks }), [version, refreshTasks]);
+  return <TaskRefreshContext.Provider value={value}>{children}</TaskRefreshContext.Provider>;
+}
+
+export function useTaskRefresh(): () => void {
+  return useContext(TaskRefreshContext).refreshTasks;
+}
+
+export function useTaskListVersion(): number {
+  return useContext(TaskRefreshContext).version;
+}
