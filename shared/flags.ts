@@ -48,7 +48,7 @@ export type FlagsDocument = v.InferOutput<typeof FlagsDocumentSchema>;
 export type FlagsDocumentInput = v.InferInput<typeof FlagsDocumentSchema>;
 
 /** The safe default: nobody on ChatKit until ops says so. */
-export const DEFAULT_FLAGS: FlagsDocument = v.parse(FlagsDocumentSchema, {});
+export const DEFAULT_FLAGS: FlagsDocument = /* @__PURE__ */ v.parse(FlagsDocumentSchema, {});
 
 /** Parses the raw KV text of `flags`; the error message names the offending field. */
 export function parseFlagsDocument(text: string): { ok: true; value: FlagsDocument } | { ok: false; error: string } {

@@ -1,3 +1,6 @@
+import * as v from 'valibot';
+import { TokenResponseSchema } from '../../shared/auth';
+
 /**
  * Test helper: mints a real Better Auth user and JWT through the origin (or through the worker,
  * which proxies `/api/auth/*`), so other tests can call the API with genuine tokens.
@@ -65,8 +68,9 @@ export async function signUpAndGetToken(originOrWorkerUrl: string, options: Sign
   if (!cookie) throw new Error('sign-up set no session cookie');
 
   const tokenResponse = await fetch(`${base}/api/auth/token`, { headers: { cookie, origin } });
-  const { token } = (await expectOk(tokenResponse, 'token')) as { token?: unknown };
-  if (typeof token !== 'string') throw new Error('/api/auth/token answered without a token');
+  const parsed = v.safeParse(TokenResponseSchema, await expectOk(tokenResponse, 'token'));
+  if (!parsed.success) throw new Error('/api/auth/token answered without a token');
+  const { token } = parsed.output;
 
   return { token, userId, cookie, email };
 }

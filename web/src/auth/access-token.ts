@@ -1,8 +1,7 @@
 import * as v from 'valibot';
+import { TokenResponseSchema } from '../../../shared/auth';
 import { readAccessTokenClaims, type AccessTokenClaims } from './jwt-claims';
 
-/** `GET /api/auth/token` (Better Auth's JWT plugin). Not in shared/ yet: see the lead's note. */
-export const TokenResponseSchema = v.object({ token: v.pipe(v.string(), v.minLength(1)) });
 
 const TOKEN_URL = '/api/auth/token';
 /** Refresh this long before `exp`, so a request never leaves with an almost-expired token. */
