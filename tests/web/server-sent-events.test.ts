@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readServerSentEvents, type ServerSentEvent } from '../../web/src/chat/legacy/server-sent-events';
+import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
 
 function streamOf(chunks: Array<string | Uint8Array>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

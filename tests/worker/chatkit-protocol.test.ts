@@ -18,7 +18,7 @@ import { TaskListSchema } from '../../shared/origin';
 import { handleError } from '../../worker/lib/errors';
 import { loadConfig } from '../../worker/middleware/load-config';
 import { requestId } from '../../worker/middleware/request-id';
-import { readSseMessages, type SseMessage } from '../../worker/chatkit/sse';
+import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
 import { createChatkitRoutes } from '../../worker/routes/chatkit';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
@@ -705,7 +705,7 @@ describe('what the adapter refuses', () => {
 
 // --- SSE reading, unit level -----------------------------------------------------------------------------
 
-describe('readSseMessages', () => {
+describe('readServerSentEvents', () => {
   const streamOf = (chunks: string[]) =>
     new ReadableStream<Uint8Array>({
       start(controller) {
@@ -714,13 +714,15 @@ describe('readSseMessages', () => {
       },
     });
   const readAll = async (chunks: string[]) => {
-    const messages: SseMessage[] = [];
-    for await (const message of readSseMessages(streamOf(chunks))) messages.push(message);
+    const messages: ServerSentEvent[] = [];
+    for await (const message of readServerSentEvents(streamOf(chunks))) messages.push(message);
     return messages;
   };
 
   it('parses events split anywhere, with any line ending, comments and multi-line data', async () => {
-    const text = ': hello\r\nevent: start\r\ndata: {"a":1}\r\n\r\nevent:delta\ndata: one\ndata:two\n\n\rdata: plain\r\r';
+    // CR-only line ends too; a lone CR at the very end of a body stays ambiguous (it could be the
+    // first half of CRLF), so the body goes on with a comment, as a live stream would.
+    const text = ': hello\r\nevent: start\r\ndata: {"a":1}\r\n\r\nevent:delta\ndata: one\ndata:two\n\n\rdata: plain\r\r: more\n';
     const expected = [
       { event: 'start', data: '{"a":1}' },
       { event: 'delta', data: 'one\ntwo' },
@@ -742,7 +744,7 @@ describe('readSseMessages', () => {
         cancelled = true;
       },
     });
-    for await (const message of readSseMessages(body)) {
+    for await (const message of readServerSentEvents(body)) {
       expect(message.data).toBe('tick');
       break;
     }

@@ -13,7 +13,7 @@ import {
 } from '../../shared/origin';
 import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
-import { readSseMessages } from './sse';
+import { readServerSentEvents } from '../../shared/sse';
 
 /**
  * Typed calls to the origin's own `/api/v1` (contract: "The origin's own contract"), as the
@@ -221,7 +221,7 @@ export class OriginClient {
    * {@link OriginStreamError}.
    */
   private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OriginChatEvent> {
-    for await (const message of readSseMessages(body)) {
+    for await (const message of readServerSentEvents(body)) {
       if (!Object.hasOwn(ChatStreamEventSchemas, message.event)) continue;
       const name = message.event as ChatStreamEventName;
       let data: unknown;

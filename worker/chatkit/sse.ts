@@ -1,82 +1,10 @@
 import type { ThreadStreamEvent } from '../../shared/chatkit';
 
 /**
- * Server-sent events both ways: reading the origin's `event:` + `data:` stream incrementally, and
- * writing ChatKit's frames (`data: <compact json>\n\n` only: no `event:`, no `id:`, no comments,
- * no end sentinel, exactly what chatkit-python sends).
+ * Writing ChatKit's server-sent events (reading the origin's stream is shared/sse.ts): frames are
+ * `data: <compact json>\n\n` only (no `event:`, no `id:`, no comments, no end sentinel), exactly
+ * what chatkit-python sends.
  */
-
-export interface SseMessage {
-  /** The `event:` field; `message` when the origin sent none (the SSE default). */
-  event: string;
-  /** The `data:` lines joined with `\n`. */
-  data: string;
-}
-
-/**
- * Yields each event of an SSE body as soon as its terminating blank line arrives, following the
- * WHATWG parsing rules that matter here: `\n`, `\r\n` and `\r` line ends, multi-line `data`,
- * comment lines (`:`), one optional space after the colon. `id:` and `retry:` are ignored. An
- * event cut off by the end of the body is dropped, as browsers do.
- *
- * Stopping early (`break`, `return()`) cancels the body, so the origin stops producing.
- */
-export async function* readSseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  let event = '';
-  let dataLines: string[] = [];
-  let finished = false;
-
-  /** Applies one line; returns the event a blank line completes, if any. */
-  const applyLine = (line: string): SseMessage | undefined => {
-    if (line === '') {
-      const message = dataLines.length > 0 ? { event: event || 'message', data: dataLines.join('\n') } : undefined;
-      event = '';
-      dataLines = [];
-      return message;
-    }
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const rawValue = colon === -1 ? '' : line.slice(colon + 1);
-    const value = rawValue.startsWith(' ') ? rawValue.slice(1) : rawValue;
-    if (field === 'event') event = value;
-    else if (field === 'data') dataLines.push(value);
-    return undefined;
-  };
-
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        // A `\r` held back below ends a line after all: nothing can follow it now.
-        if (buffer.endsWith('\r')) {
-          const message = applyLine(buffer.slice(0, -1));
-          if (message) yield message;
-        }
-        return;
-      }
-      buffer += value;
-      // A trailing `\r` may be the first half of `\r\n`: it waits for the next chunk to decide.
-      const lineEnd = /\r\n|\n|\r(?!$)/g;
-      let consumed = 0;
-      for (let match = lineEnd.exec(buffer); match !== null; match = lineEnd.exec(buffer)) {
-        const message = applyLine(buffer.slice(consumed, match.index));
-        consumed = match.index + match[0].length;
-        if (message) yield message;
-      }
-      buffer = buffer.slice(consumed);
-    }
-  } finally {
-    // Also reached on `return()` or a throw in the consumer: hang up on the origin.
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-}
-
-// --- writing ChatKit's stream ----------------------------------------------------------------------
 
 const encoder = new TextEncoder();
 

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ContractError, readApiError, readJson } from '../../api/api-error';
 import type { AuthFetch } from '../../auth/auth-fetch';
 import { ChatReplySchema, ChatRequestSchema, ChatStreamEventSchemas } from '../../../../shared/origin';
-import { readServerSentEvents } from './server-sent-events';
+import { readServerSentEvents } from '../../../../shared/sse';
 
 type Schemas = typeof ChatStreamEventSchemas;
 
