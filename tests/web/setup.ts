@@ -1,4 +1,4 @@
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import './support/dom-matchers';
 
@@ -11,6 +11,10 @@ interface HappyDomWindow {
 const { settings } = (globalThis as unknown as HappyDomWindow).happyDOM;
 settings.disableJavaScriptFileLoading = true;
 settings.handleDisabledFileLoadingAsSuccess = false;
+
+// findBy*/waitFor deadlines: the whole suite shares two cores with workerd and Chromium, where
+// lazy chunks can take well over the default second to resolve. A deadline, never a timing check.
+configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();
