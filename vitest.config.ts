@@ -13,6 +13,9 @@ export default defineConfig({
   test: {
     // Worker logs (one JSON line per request) are shown for failing tests only.
     silent: 'passed-only',
+    // One tally server for every project (what the root provides reaches each project's
+    // inject()) and the closing `resilience: …` summary line: tests/setup/global-tally.ts.
+    globalSetup: ['tests/setup/global-tally.ts'],
     projects: [
       {
         plugins: [
@@ -57,7 +60,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['tests/origin/**/*.test.ts', 'tests/fakes/**/*.test.ts', 'tests/ops/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          include: ['tests/origin/**/*.test.ts', 'tests/fakes/**/*.test.ts', 'tests/ops/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/resilience/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -4,8 +4,9 @@
  * The runtime's URL parser already resolves literal and `%2e` dot segments, but the origin's
  * framework may decode again, so every segment is decoded until stable (catching `%252e`)
  * and NFKC-folded (catching fullwidth and other look-alike dots) before it is checked.
- * A segment that is empty (`//`), a dot segment, or hides a slash, backslash or control
- * character makes the whole path unsafe; it is refused, never "cleaned" and forwarded.
+ * A segment that is empty (`//`), a dot segment (also followed by `;params`), or hides a slash,
+ * backslash or control character makes the whole path unsafe; it is refused, never "cleaned"
+ * and forwarded.
  */
 export function isSafeProxyPath(pathname: string, prefix: string): boolean {
   if (!pathname.startsWith(prefix)) return false;
@@ -19,7 +20,10 @@ export function isSafeProxyPath(pathname: string, prefix: string): boolean {
     const decoded = decodeFully(segment);
     if (decoded === null) return false;
     const folded = decoded.normalize('NFKC');
-    if (folded === '.' || folded === '..') return false;
+    // Servlet containers (Tomcat, Jetty, Spring) drop `;params` before resolving dot segments,
+    // so `..;` and `..;x=1` climb out of the prefix there just like `..`.
+    const bare = folded.split(';', 1)[0];
+    if (bare === '.' || bare === '..') return false;
     return !/[/\\\u0000-\u001f\u007f]/.test(folded);
   });
 }

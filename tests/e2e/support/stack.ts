@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WranglerKv } from '../../../scripts/flags/wrangler-kv';
-import { startStack, type RunningStack } from '../../../scripts/dev/stack';
+import { startStack, type RunningStack, type StackOptions } from '../../../scripts/dev/stack';
 import { getFreePort } from '../../helpers/ports';
 
 /**
@@ -15,11 +15,27 @@ export interface E2eStack extends RunningStack {
   stopAndClean(): Promise<void>;
 }
 
-export async function startE2eStack(vars: Record<string, string> = {}): Promise<E2eStack> {
+/** Passed through to `startStack` (e.g. `originEnv: { ORIGIN_TEST_ROUTES: '1' }`, or an origin the test runs itself). */
+export type E2eStackOptions = Partial<Pick<StackOptions, 'port' | 'originEnv' | 'externalOriginUrl'>>;
+
+/**
+ * A 1 s flag cache so ops changes show quickly, and rate limits out of the way: every browser
+ * here shares one IP and the suites sign many users up (rate limits have their own tests).
+ */
+const E2E_VARS: Record<string, string> = {
+  FLAGS_CACHE_TTL_SECONDS: '1',
+  RATE_LIMIT_AUTH: '100000/60',
+  RATE_LIMIT_ANONYMOUS: '100000/60',
+  RATE_LIMIT_API: '100000/60',
+  RATE_LIMIT_CHAT: '100000/60',
+  RATE_LIMIT_SESSION: '100000/60',
+};
+
+export async function startE2eStack(vars: Record<string, string> = {}, options: E2eStackOptions = {}): Promise<E2eStack> {
   const root = process.cwd();
   const persistTo = mkdtempSync(join(tmpdir(), 'calm-orbit-e2e-'));
-  const [port, originPort] = [await getFreePort(), await getFreePort()];
-  const stack = await startStack({ root, port, originPort, persistTo, vars: { FLAGS_CACHE_TTL_SECONDS: '1', ...vars } });
+  const [port, originPort] = [options.port ?? (await getFreePort()), await getFreePort()];
+  const stack = await startStack({ ...options, root, port, originPort, persistTo, vars: { ...E2E_VARS, ...vars } });
   const kv = new WranglerKv({ location: 'local', persistTo, cwd: root });
   return {
     ...stack,
