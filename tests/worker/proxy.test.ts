@@ -104,6 +104,8 @@ describe('path normalisation', () => {
     '/api/v1/%00/__test/echo',
     '/api/v1/%zz/__test/echo',
     '/api/v1/../../api/__test/echo',
+    '/api/v1/..;/__test/echo',
+    '/api/v1/%2e%2e;jsessionid=1/__test/echo',
   ];
   it.each(escapes)('%s is refused and never reaches the origin', async (path) => {
     const marker = uniqueMarker('path');

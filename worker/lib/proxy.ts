@@ -43,6 +43,26 @@ const DROPPED_RESPONSE_HEADERS = [
   'alt-svc',
 ];
 
+/**
+ * Cloudflare's edge sets `CF-Connecting-IP` to one address; anything else (a list, junk) can only
+ * come from a client talking to the worker without the edge in front (e.g. `wrangler dev`).
+ */
+const SINGLE_IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
+
+/**
+ * What the worker itself tells the origin about a request: the client's address (from the edge),
+ * the scheme it came in on, and the request id. Every call to the origin carries these.
+ */
+export function forwardingHeaders(c: Context<AppEnv>): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-forwarded-proto': new URL(c.req.url).protocol.replace(':', ''),
+    'x-request-id': c.get('requestId'),
+  };
+  const clientIp = c.req.header('cf-connecting-ip');
+  if (clientIp && SINGLE_IP.test(clientIp)) headers['x-forwarded-for'] = clientIp;
+  return headers;
+}
+
 export interface ProxyOptions {
   /** Origin path + query, already checked by `isSafeProxyPath`. */
   pathAndQuery: string;
@@ -65,10 +85,7 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
     const value = incoming.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const clientIp = incoming.headers.get('cf-connecting-ip');
-  if (clientIp) headers.set('x-forwarded-for', clientIp);
-  headers.set('x-forwarded-proto', new URL(incoming.url).protocol.replace(':', ''));
-  headers.set('x-request-id', c.get('requestId'));
+  for (const [name, value] of Object.entries(forwardingHeaders(c))) headers.set(name, value);
   for (const [name, value] of Object.entries(options.setHeaders ?? {})) headers.set(name, value);
 
   const timeout = new AbortController();

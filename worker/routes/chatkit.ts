@@ -5,6 +5,7 @@ import { parseChatkitRequest } from '../chatkit/request';
 import { browserGoneController } from '../chatkit/sse';
 import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
+import { forwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
@@ -29,15 +30,11 @@ export interface ChatkitRouteOptions {
 
 /** Request headers the origin gets on `/api/v1/*` through the proxy too (contract). */
 function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-forwarded-proto': new URL(c.req.url).protocol.replace(':', ''),
-  };
+  const headers = forwardingHeaders(c);
   const authorization = c.req.header('authorization');
   if (authorization) headers.authorization = authorization;
   const language = c.req.header('accept-language');
   if (language) headers['accept-language'] = language;
-  const clientIp = c.req.header('cf-connecting-ip');
-  if (clientIp) headers['x-forwarded-for'] = clientIp;
   return headers;
 }
 
