@@ -1,33 +1,18 @@
-import { useState, type FormEvent } from 'react';
 import { TextField } from '../ui/TextField';
 import { useAuthSession } from './auth-context';
+import { fieldText, useAuthForm } from './use-auth-form';
 
 /** Better Auth's default minimum; checked here too so people learn it before submitting. */
 const MIN_PASSWORD_LENGTH = 8;
 
 export function SignUpForm() {
   const session = useAuthSession();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
-    const result = await session.signUp({
-      name: String(form.get('name') ?? '').trim(),
-      email: String(form.get('email') ?? '').trim(),
-      password: String(form.get('password') ?? ''),
-    });
-    if (!result.ok) {
-      setError(result.message);
-      setPending(false);
-    }
-  }
+  const { pending, error, onSubmit } = useAuthForm((form) =>
+    session.signUp({ name: fieldText(form, 'name'), email: fieldText(form, 'email'), password: String(form.get('password') ?? '') }),
+  );
 
   return (
-    <form className="auth-form" onSubmit={handleSubmit} aria-busy={pending} data-testid="sign-up-form">
+    <form className="auth-form" onSubmit={onSubmit} aria-busy={pending} data-testid="sign-up-form">
       <TextField label="Name" name="name" type="text" autoComplete="name" required maxLength={100} />
       <TextField label="Email" name="email" type="email" autoComplete="email" required />
       <TextField
