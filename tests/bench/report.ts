@@ -22,9 +22,15 @@ export interface Report {
   };
   settings: Record<string, unknown>;
   notes: string[];
+  /**
+   * What the "worker" rows (ratios, targets) ran on: Miniflare on the exact deploy bundle (the
+   * closest local stand-in for production), or wrangler dev when the Miniflare target failed.
+   * Absent in reports written before the Miniflare target existed (= wrangler dev).
+   */
+  workerPrimary?: 'miniflare' | 'wrangler-dev';
   http: { cells: LoadCell[]; order: string[]; ratios: Ratios } | null;
-  sse: { events: number; intervalMs: number; direct: StreamSummary; worker: StreamSummary; workerInspectorOff?: StreamSummary } | null;
-  chatkit: { deltas: number; intervalMs: number; origin: StreamSummary; worker: StreamSummary; workerInspectorOff?: StreamSummary } | null;
+  sse: { events: number; intervalMs: number; direct: StreamSummary; worker: StreamSummary; workerWranglerDev?: StreamSummary; workerInspectorOff?: StreamSummary } | null;
+  chatkit: { deltas: number; intervalMs: number; origin: StreamSummary; worker: StreamSummary; workerWranglerDev?: StreamSummary; workerInspectorOff?: StreamSummary } | null;
   micro: MicroResults | null;
   sizes: { spa: SpaSizes | null; worker: WorkerBundle | null } | null;
   targets?: TargetResult[];
@@ -82,10 +88,16 @@ export function minPerOp(loop: { perOpMs: number; samples?: { perOpMs: number }[
   return loop.samples?.length ? Math.min(...loop.samples.map((s) => s.perOpMs)) : loop.perOpMs;
 }
 
+const onMiniflare = (report: Report) => report.workerPrimary === 'miniflare';
+/** The primary worker row's name: what the ratios and the targets are judged on. */
+const primaryLabel = (report: Report) => (onMiniflare(report) ? 'worker (Miniflare, built bundle)' : 'worker (wrangler dev)');
+
 function httpRows(report: Report): string[][] {
   const label: Record<string, string> = {
-    'worker-healthz': 'worker, GET /healthz (floor)',
-    'worker-noinsp': 'worker, inspector off (diag.)',
+    worker: primaryLabel(report),
+    'wrangler-dev': 'worker (wrangler dev)',
+    'worker-healthz': `${onMiniflare(report) ? 'worker (Miniflare)' : 'worker (wrangler dev)'}, GET /healthz (floor)`,
+    'worker-noinsp': 'worker (wrangler dev), inspector off (diag.)',
   };
   return (report.http?.cells ?? []).map((cell) => [
     String(cell.connections),
@@ -100,16 +112,17 @@ const HTTP_HEADERS = ['c', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors'];
 const HTTP_ALIGN = [true, false, true, true, true, true];
 
 /** Which processes belong to a target's own stack (the rest is the origin, the load generator, idle peers). */
-function ownPrefix(target: string): string | null {
-  if (target === 'worker' || target === 'worker-healthz') return 'wrangler dev: ';
+function ownPrefix(target: string, report: Report): string | null {
+  if (target === 'worker' || target === 'worker-healthz') return onMiniflare(report) ? 'miniflare: ' : 'wrangler dev: ';
+  if (target === 'wrangler-dev') return 'wrangler dev: ';
   if (target === 'worker-noinsp') return 'inspector-off: ';
   if (target === 'node-proxy') return 'node-proxy';
   return null;
 }
 
 /** The target's own processes, the origin, the load generator, and everything else summed. */
-function cpuParts(cell: LoadCell): [string, number][] {
-  const own = ownPrefix(cell.target);
+function cpuParts(cell: LoadCell, report: Report): [string, number][] {
+  const own = ownPrefix(cell.target, report);
   const parts: [string, number][] = [];
   let rest = 0;
   for (const [label, value] of Object.entries(cell.cpuMsPerRequest)) {
@@ -126,7 +139,7 @@ function cpuParts(cell: LoadCell): [string, number][] {
 function cpuLines(report: Report): string[] {
   const lines: string[] = [];
   for (const cell of report.http?.cells ?? []) {
-    const parts = cpuParts(cell);
+    const parts = cpuParts(cell, report);
     if (!parts.length) continue;
     const total = parts.reduce((sum, [, value]) => sum + value, 0);
     const conns = cell.originConnectionsPerRequest;
@@ -157,16 +170,20 @@ function streamRows(report: Report): string[][] {
   if (report.sse) {
     const { direct, worker } = report.sse;
     rows.push([`SSE (${report.sse.events} events / ${report.sse.intervalMs} ms) direct`, ms(direct.firstMs), ms(direct.lastMs), '']);
-    rows.push(['SSE through the worker', ms(worker.firstMs), ms(worker.lastMs), `${signed(worker.firstMs - direct.firstMs)} / ${signed(worker.lastMs - direct.lastMs)}`]);
+    rows.push([`SSE through the ${primaryLabel(report)}`, ms(worker.firstMs), ms(worker.lastMs), `${signed(worker.firstMs - direct.firstMs)} / ${signed(worker.lastMs - direct.lastMs)}`]);
+    const dev = report.sse.workerWranglerDev;
+    if (dev) rows.push(['  worker (wrangler dev)', ms(dev.firstMs), ms(dev.lastMs), `${signed(dev.firstMs - direct.firstMs)} / ${signed(dev.lastMs - direct.lastMs)}`]);
     const quiet = report.sse.workerInspectorOff;
-    if (quiet) rows.push(['  worker, inspector off (diag.)', ms(quiet.firstMs), ms(quiet.lastMs), `${signed(quiet.firstMs - direct.firstMs)} / ${signed(quiet.lastMs - direct.lastMs)}`]);
+    if (quiet) rows.push(['  worker (wrangler dev), inspector off (diag.)', ms(quiet.firstMs), ms(quiet.lastMs), `${signed(quiet.firstMs - direct.firstMs)} / ${signed(quiet.lastMs - direct.lastMs)}`]);
   }
   if (report.chatkit) {
     const { origin, worker } = report.chatkit;
     rows.push(['origin POST /api/v1/chat: first delta / done', ms(origin.firstMs), ms(origin.lastMs), '']);
-    rows.push(['worker POST /api/chatkit: first text_delta / reply done', ms(worker.firstMs), ms(worker.lastMs), `${signed(worker.firstMs - origin.firstMs)} / ${signed(worker.lastMs - origin.lastMs)}`]);
+    rows.push([`${primaryLabel(report)} POST /api/chatkit: first text_delta / reply done`, ms(worker.firstMs), ms(worker.lastMs), `${signed(worker.firstMs - origin.firstMs)} / ${signed(worker.lastMs - origin.lastMs)}`]);
+    const dev = report.chatkit.workerWranglerDev;
+    if (dev) rows.push(['  worker (wrangler dev)', ms(dev.firstMs), ms(dev.lastMs), `${signed(dev.firstMs - origin.firstMs)} / ${signed(dev.lastMs - origin.lastMs)}`]);
     const quiet = report.chatkit.workerInspectorOff;
-    if (quiet) rows.push(['  worker, inspector off (diag.)', ms(quiet.firstMs), ms(quiet.lastMs), `${signed(quiet.firstMs - origin.firstMs)} / ${signed(quiet.lastMs - origin.lastMs)}`]);
+    if (quiet) rows.push(['  worker (wrangler dev), inspector off (diag.)', ms(quiet.firstMs), ms(quiet.lastMs), `${signed(quiet.firstMs - origin.firstMs)} / ${signed(quiet.lastMs - origin.lastMs)}`]);
   }
   return rows;
 }
@@ -258,7 +275,7 @@ export function evaluateTargets(report: Report): TargetResult[] {
   /** "7.0 ms CPU/request (node 2.4, proxy workerd 2.2, …)": the target's own processes, from /proc. */
   const cpuText = (c: LoadCell | undefined): string | null => {
     if (!c) return null;
-    const own = ownPrefix(c.target);
+    const own = ownPrefix(c.target, report);
     if (own === null) return null;
     const relevant = Object.entries(c.cpuMsPerRequest)
       .filter(([label, value]) => label.startsWith(own) && !label.endsWith(': other') && value >= 0.01)
@@ -289,8 +306,11 @@ export function evaluateTargets(report: Report): TargetResult[] {
           ? undefined
           : [
               `1.3× of a ${ms(d.p50Ms, 3)} ms loopback round trip leaves ${ms(d.p50Ms * 0.3, 3)} ms for a whole extra hop, which no proxy meets (the Node proxy: ${x((cell('node-proxy', 1)?.p50Ms ?? NaN) / d.p50Ms)})`,
-              `under wrangler dev the path is two workerd processes plus wrangler's Node process: ${cpuText(w) ?? 'n/a'}`,
-              cell('worker-noinsp', 1) ? `with the inspector off the same worker is at ${ms(cell('worker-noinsp', 1)!.p50Ms, 2)} ms p50` : null,
+              onMiniflare(report)
+                ? `under Miniflare on the deploy bundle the path is one workerd process: ${cpuText(w) ?? 'n/a'}`
+                : `under wrangler dev the path is two workerd processes plus wrangler's Node process: ${cpuText(w) ?? 'n/a'}`,
+              cell('wrangler-dev', 1) ? `under wrangler dev the same worker is at ${ms(cell('wrangler-dev', 1)!.p50Ms, 2)} ms p50` : null,
+              cell('worker-noinsp', 1) ? `with the inspector off (wrangler dev) at ${ms(cell('worker-noinsp', 1)!.p50Ms, 2)} ms p50` : null,
               loops?.chainFlags
                 ? (() => {
                     const chain = minPerOp(loops.chainFlags);
@@ -335,9 +355,11 @@ export function evaluateTargets(report: Report): TargetResult[] {
           : (() => {
               const c = cell('worker', 64) ? 64 : 16;
               const quiet = cell('worker-noinsp', c);
+              const dev = cell('wrangler-dev', c);
               return [
                 `CPU-bound on ${report.machine.cores} cores shared with the origin and the load generator: at c=${c} the worker costs ${cpuText(cell('worker', c)) ?? 'n/a'} vs the Node proxy's ${cpuText(cell('node-proxy', c)) ?? 'n/a'}`,
-                quiet ? `with the inspector off: ${quiet.requestsPerSecond.toFixed(0)} req/s, ${cpuText(quiet) ?? 'n/a'}` : null,
+                dev ? `under wrangler dev: ${dev.requestsPerSecond.toFixed(0)} req/s, ${cpuText(dev) ?? 'n/a'}` : null,
+                quiet ? `with the inspector off (wrangler dev): ${quiet.requestsPerSecond.toFixed(0)} req/s, ${cpuText(quiet) ?? 'n/a'}` : null,
                 `the worker also does more per request (Durable Object limiter RPC${doMs !== undefined ? ` ${ms(doMs, 3)} ms` : ''}, access log${logMs !== undefined ? ` ${ms(logMs, 3)} ms` : ''}, security headers, request id)`,
               ]
                 .filter(Boolean)
@@ -359,7 +381,8 @@ export function evaluateTargets(report: Report): TargetResult[] {
         why: pass
           ? undefined
           : [
-              `before the origin is asked the request crosses wrangler dev's proxy workerd, the token is verified and the limiter consulted${inIsolateText}`,
+              `before the origin is asked ${onMiniflare(report) ? '' : "the request crosses wrangler dev's proxy workerd, "}the token is verified and the limiter consulted${inIsolateText}`,
+              report.sse.workerWranglerDev ? `wrangler dev: ${signed(report.sse.workerWranglerDev.firstMs - report.sse.direct.firstMs)} ms` : null,
               report.sse.workerInspectorOff ? `inspector off: ${signed(report.sse.workerInspectorOff.firstMs - report.sse.direct.firstMs)} ms` : null,
               `the last event trails direct by only ${signed(report.sse.worker.lastMs - report.sse.direct.lastMs)} ms: the gap is the set-up before the first byte, not the streaming`,
             ]
@@ -470,6 +493,7 @@ export function evaluateTargets(report: Report): TargetResult[] {
           ? undefined
           : [
               'the origin is called only after auth, the api and chat limiters (two Durable Object RPCs), the flags check and a log line; then every origin event is parsed and validated and four ChatKit events precede the first text_delta',
+              report.chatkit.workerWranglerDev ? `wrangler dev: ${signed(report.chatkit.workerWranglerDev.firstMs - report.chatkit.origin.firstMs)} ms` : null,
               report.chatkit.workerInspectorOff ? `inspector off: ${signed(report.chatkit.workerInspectorOff.firstMs - report.chatkit.origin.firstMs)} ms` : null,
               `the final item trails the origin's done by ${signed(report.chatkit.worker.lastMs - report.chatkit.origin.lastMs)} ms: the gap is mostly set-up before the first delta, not per delta`,
             ]
@@ -494,15 +518,20 @@ export function printReport(report: Report): void {
   out.push('');
   out.push('═'.repeat(100));
   out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
-  out.push('Worker = wrangler dev (workerd, local KV/DO/assets, the build `npm run dev` runs); direct = the fast origin; node-proxy = jose + @hono/node-server + hono/proxy.');
+  out.push(
+    onMiniflare(report)
+      ? 'Worker = Miniflare running the exact `wrangler deploy` bundle (minified, one workerd, no wrangler dev proxy worker or inspector): the\nclosest local stand-in for production; wrangler dev rows for reference. direct = the fast origin; node-proxy = jose + @hono/node-server + hono/proxy.'
+      : 'Worker = wrangler dev (workerd, local KV/DO/assets, the build `npm run dev` runs); direct = the fast origin; node-proxy = jose + @hono/node-server + hono/proxy.',
+  );
+  out.push(`Ratios and target verdicts use the ${primaryLabel(report)} rows${onMiniflare(report) ? '' : ' (the Miniflare target did not run)'}; the micro-benchmarks run inside workerd under wrangler dev.`);
   out.push('═'.repeat(100));
   if (report.http) {
     out.push(`\nGET /api/v1/tasks with a valid Bearer token — median of ${settings.rounds} round(s) × ${settings.durationS} s per target`);
     out.push(textTable(HTTP_HEADERS, httpRows(report), HTTP_ALIGN));
-    out.push('  diagnostic rows: "inspector off" = the same worker and config through wrangler\'s dev server (unstable_startWorker) with');
-    out.push('  dev.inspector = false, so console output is not relayed over DevTools; "floor" = wrangler dev answering /healthz (no token');
-    out.push('  check, no limiter, no origin fetch).');
-    out.push('\nRatios (worker ÷ direct, worker ÷ node-proxy; req/s > 1 is better, latency < 1 is better)');
+    out.push('  "worker (wrangler dev)" = `wrangler dev` (proxy workerd + worker workerd + inspector relay), for reference; "inspector off" =');
+    out.push('  the same through wrangler\'s dev server (unstable_startWorker) with dev.inspector = false, so console output is not relayed over');
+    out.push(`  DevTools; "floor" = the ${primaryLabel(report)} answering /healthz (no token check, no limiter, no origin fetch).`);
+    out.push(`\nRatios (worker = ${primaryLabel(report)}; worker ÷ direct, worker ÷ node-proxy; req/s > 1 is better, latency < 1 is better)`);
     out.push(textTable(RATIO_HEADERS, ratioRows(report), RATIO_ALIGN));
     const cpu = cpuLines(report);
     if (cpu.length) {
@@ -533,7 +562,7 @@ export function printReport(report: Report): void {
     if (contributors.length) out.push(`  worker bundle, largest inputs (bytes in the output): ${contributors.slice(0, 6).map((c) => `${c.name} ${kb(c.bytes)}`).join(', ')}`);
   }
   if (report.targets?.length) {
-    out.push('\nTargets');
+    out.push(`\nTargets (judged on the ${primaryLabel(report)} rows; JWT and flags on the micro-benchmarks under wrangler dev)`);
     out.push(textTable(['target', 'measured', 'result'], targetRows(report)));
     for (const t of report.targets) if (t.why) out.push(`  · ${t.status === 'pass' ? '' : 'missed: '}${t.target} — ${t.why}`);
   }
@@ -548,7 +577,9 @@ export function markdown(report: Report): string {
   const parts: string[] = [];
   parts.push(
     `Measured with \`npm run bench${report.mode === 'quick' ? ' -- --quick' : ''}\` on ${m.cores} × ${m.cpuModel}, Node ${m.node}, ${report.startedAt.slice(0, 10)}. ` +
-      'The worker runs in workerd under `wrangler dev` (the same build and runtime as `npm run dev`, local KV, Durable Objects and assets); ' +
+      (onMiniflare(report)
+        ? 'The worker row is the exact `wrangler deploy --dry-run` bundle (minified) run by Miniflare in workerd, with in-memory KV and Durable Objects and no `wrangler dev` proxy worker or inspector: the closest local stand-in for production; ratios and targets use it. *worker (wrangler dev)* is the same worker under `wrangler dev`, for reference; the micro-benchmarks run under `wrangler dev`. '
+        : 'The worker runs in workerd under `wrangler dev` (the same build and runtime as `npm run dev`, local KV, Durable Objects and assets); ') +
       '*direct* is a minimal Node origin, *node-proxy* a plain Node reverse proxy doing the same job (jose + @hono/node-server + hono/proxy). ' +
       `Load generator, origin and targets share the machine; medians of ${settings.rounds} interleaved round(s) × ${settings.durationS} s.`,
   );

@@ -1,14 +1,17 @@
 /**
  * `npm run bench` — what the edge costs, measured side by side in one run (README "Performance").
  *
- *   npm run bench                 full run (~4 min on 2 cores)
+ *   npm run bench                 full run (~5 min on 2 cores)
  *   npm run bench -- --quick      smoke run: concurrency 1 and 16, one short round, fewer samples (<60 s)
  *
  * Options: --quick, --only=http,streams,micro,sizes (any subset), --wrangler-log-level=<level>
  * (default warn; `info` is what scripts/dev/stack.ts passes and prints a line per request).
  *
  * It starts, all on 127.0.0.1: a minimal fast origin (tests/bench/servers/fast-origin.ts, its own
- * process), the worker in workerd via `wrangler dev` (the same build, runtime, local KV, Durable
+ * process), the primary worker target: the exact `wrangler deploy --dry-run` bundle run by Miniflare
+ * (tests/bench/servers/worker-miniflare.ts; one workerd, no wrangler dev proxy worker, no inspector:
+ * the closest local stand-in for production, which the ratios and targets use), the same worker
+ * in workerd via `wrangler dev` for reference (the same build, runtime, local KV, Durable
  * Objects and assets that `npm run dev` uses, with a throwaway --persist-to), a plain Node reverse
  * proxy peer (tests/bench/servers/node-proxy.ts) and, as a diagnostic, the same worker with the
  * inspector off (tests/bench/servers/worker-no-inspector.ts). Then it measures, prints a table and
@@ -31,7 +34,7 @@ import { createBenchKeys } from './lib/token';
 import { startWranglerDev, type RunningWorker } from './lib/wrangler-dev';
 import { runLoad } from './sections/http-load';
 import { runMicro } from './sections/micro';
-import { buildSpa, measureSpa, measureWorkerBundle, type SpaSizes, type WorkerBundle } from './sections/sizes';
+import { buildSpa, buildWorkerBundle, measureSpa, measureWorkerBundle, workerBundlePath, type SpaSizes, type WorkerBundle } from './sections/sizes';
 import { compareStreams, type SseEvent, type StreamSpec } from './sections/streams';
 import { evaluateTargets, printReport, ratios, type Report } from './report';
 
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
 
   async function measureWithServers(): Promise<void> {
     // --- the servers ---------------------------------------------------------------------------
-    section('Starting the fast origin, the Node proxy and the worker (wrangler dev)');
+    section('Starting the fast origin, the Node proxy and the worker (Miniflare on the deploy bundle; wrangler dev; wrangler dev with the inspector off)');
     const keys = await createBenchKeys();
     const [originPort, proxyPort, workerPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const originUrl = `http://127.0.0.1:${originPort}`;
@@ -223,6 +226,54 @@ async function main(): Promise<void> {
       );
       const assetsArgs = existsSync(join(root, 'dist/web/index.html')) ? [] : ['--assets', spaOut];
 
+      // The primary worker target: the exact bundle `wrangler deploy` would upload, run by Miniflare
+      // (one workerd, no wrangler dev proxy worker, no inspector). Built here when the sizes section
+      // did not already build it. Any failure falls back to wrangler dev as the primary row, noted.
+      const miniflare: { child: Child | null; url: string | null } = { child: null, url: null };
+      const fallBack = async (why: string) => {
+        report.notes.push(`worker (Miniflare, built bundle) not used, wrangler dev is the primary worker row: ${why.split('\n')[0]}`);
+        log(`  Miniflare target FAILED, falling back to wrangler dev as the primary worker: ${why}`);
+        await miniflare.child?.stop().catch(() => undefined);
+        miniflare.child = null;
+        miniflare.url = null;
+      };
+      const startMiniflare = async (): Promise<void> => {
+        try {
+          let bundleFile = workerBundlePath(tmp);
+          if (!existsSync(bundleFile)) {
+            const assetsDir = existsSync(join(root, 'dist/web/index.html')) ? join(root, 'dist/web') : spaOut;
+            bundleFile = await buildWorkerBundle(root, join(tmp, 'worker-bundle'), assetsDir);
+          }
+          const mfPort = await getFreePort();
+          const child = spawnChild('worker (Miniflare)', tsx, [join(root, 'tests/bench/servers/worker-miniflare.ts')], {
+            cwd: root,
+            env: {
+              ...process.env,
+              BENCH_ROOT: root,
+              BENCH_BUNDLE: bundleFile,
+              BENCH_WORKER_PORT: String(mfPort),
+              BENCH_WORKER_VARS: JSON.stringify(vars),
+              BENCH_FLAGS_KEY: KV_KEY_FLAGS,
+              BENCH_FLAGS_JSON: everyoneOnChatkit,
+              WRANGLER_SEND_METRICS: 'false',
+            },
+          });
+          children.push(child);
+          miniflare.child = child;
+          const url = `http://127.0.0.1:${mfPort}`;
+          await waitForHttp(`${url}/healthz`, child, 'the worker under Miniflare', 60_000);
+          // "ready" is printed once KV is seeded.
+          const deadline = Date.now() + 10_000;
+          while (!child.logs().includes(' ready on ')) {
+            if (Date.now() > deadline) throw new Error(`Miniflare answered but never reported ready:\n${child.logs()}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          miniflare.url = url;
+        } catch (err) {
+          await fallBack(err instanceof Error ? err.message : String(err));
+        }
+      };
+
       // Diagnostic peer: the same worker through wrangler's dev server with the inspector off.
       const quietPort = await getFreePort();
       const quiet = spawnChild('worker, inspector off', tsx, [join(root, 'tests/bench/servers/worker-no-inspector.ts')], {
@@ -244,45 +295,64 @@ async function main(): Promise<void> {
         waitForHttp(`${quietUrl}/healthz`, quiet, 'the worker with the inspector off', 120_000),
         waitForHttp(`http://127.0.0.1:${proxyPort}/healthz`, proxy, 'the Node proxy', 30_000),
         startWranglerDev({ root, port: workerPort, persistTo: workerState, vars, logLevel: wranglerLogLevel, extraArgs: assetsArgs }),
+        startMiniflare(),
       ]);
       const worker = running;
       live.worker = worker;
-      log(`  origin ${originUrl}  ·  node proxy http://127.0.0.1:${proxyPort}  ·  worker ${worker.url} (ready in ${Date.now() - workerStarted} ms)`);
+      log(
+        `  origin ${originUrl}  ·  node proxy http://127.0.0.1:${proxyPort}  ·  worker (wrangler dev) ${worker.url} (ready in ${Date.now() - workerStarted} ms)` +
+          (miniflare.url ? `  ·  worker (Miniflare, built bundle) ${miniflare.url}` : ''),
+      );
 
-      // Same job, checked: all three answer the same body, and both proxies hand the origin the
+      // Same job, checked: every target answers the same body, and every proxy hands the origin the
       // verified user (the fast origin's /api/v1/whoami echoes X-User-Id).
+      const check = async (name: string, base: string, viaProxy = true): Promise<string | null> => {
+        const res = await fetch(`${base}/api/v1/tasks`, { headers: bearer });
+        const body = await res.text();
+        if (res.status !== 200 || body !== expectedBody) return `${name} answered ${res.status}: ${body.slice(0, 300)}`;
+        if (!viaProxy) return null;
+        const who = await fetch(`${base}/api/v1/whoami`, { headers: { ...bearer, 'x-user-id': 'forged' } });
+        const seen = (await who.json()) as { x_user_id?: string };
+        if (seen.x_user_id !== 'bench-user') return `${name} forwarded X-User-Id ${JSON.stringify(seen.x_user_id)}, expected "bench-user"`;
+        const noToken = await fetch(`${base}/api/v1/tasks`);
+        await noToken.body?.cancel();
+        if (noToken.status !== 401) return `${name} answered ${noToken.status} without a token`;
+        return null;
+      };
+      const expectedBody = await (await fetch(`${originUrl}/api/v1/tasks`, { headers: bearer })).text();
+      for (const [name, base] of [
+        ['worker (wrangler dev)', worker.url],
+        ['worker-noinsp', quietUrl],
+        ['node-proxy', `http://127.0.0.1:${proxyPort}`],
+      ] as const) {
+        const problem = await check(name, base, name !== 'node-proxy');
+        if (problem) throw new Error(`${problem}\n${worker.child.logs()}\n${quiet.logs()}`);
+      }
+      const proxyWhoami = (await (await fetch(`http://127.0.0.1:${proxyPort}/api/v1/whoami`, { headers: { ...bearer, 'x-user-id': 'forged' } })).json()) as { x_user_id?: string };
+      if (proxyWhoami.x_user_id !== 'bench-user') throw new Error(`the Node proxy forwarded X-User-Id ${JSON.stringify(proxyWhoami.x_user_id)}, expected "bench-user"`);
+      if (miniflare.url) {
+        const problem = await check('worker (Miniflare)', miniflare.url);
+        if (problem) await fallBack(`${problem}\n${miniflare.child?.logs() ?? ''}`);
+      }
+      report.workerPrimary = miniflare.url ? 'miniflare' : 'wrangler-dev';
+      const primaryUrl = miniflare.url ?? worker.url;
+      log(
+        '  checked: same body from every target, X-User-Id = the verified sub through every proxy, 401 without a token' +
+          `; primary worker row = ${miniflare.url ? 'Miniflare on the deploy bundle' : 'wrangler dev'}`,
+      );
       const targets = [
         { name: 'direct', url: `${originUrl}/api/v1/tasks` },
-        { name: 'worker', url: `${worker.url}/api/v1/tasks` },
+        { name: 'worker', url: `${primaryUrl}/api/v1/tasks` },
         { name: 'node-proxy', url: `http://127.0.0.1:${proxyPort}/api/v1/tasks` },
       ];
-      const bodies = await Promise.all(
-        [...targets, { name: 'worker-noinsp', url: `${quietUrl}/api/v1/tasks` }].map(async (t) => {
-          const res = await fetch(t.url, { headers: bearer });
-          return { status: res.status, body: await res.text() };
-        }),
-      );
-      for (const [i, t] of [...targets, { name: 'worker-noinsp' }].entries()) {
-        if (bodies[i]!.status !== 200 || bodies[i]!.body !== bodies[0]!.body) {
-          throw new Error(`${t.name} answered ${bodies[i]!.status}: ${bodies[i]!.body.slice(0, 300)}\n${worker.child.logs()}\n${quiet.logs()}`);
-        }
-      }
-      for (const base of [worker.url, quietUrl, `http://127.0.0.1:${proxyPort}`]) {
-        const res = await fetch(`${base}/api/v1/whoami`, { headers: { ...bearer, 'x-user-id': 'forged' } });
-        const seen = (await res.json()) as { x_user_id?: string };
-        if (seen.x_user_id !== 'bench-user') throw new Error(`${base} forwarded X-User-Id ${JSON.stringify(seen.x_user_id)}, expected "bench-user"`);
-      }
-      const noToken = await fetch(`${worker.url}/api/v1/tasks`);
-      await noToken.body?.cancel();
-      if (noToken.status !== 401) throw new Error(`the worker answered ${noToken.status} without a token`);
-      log('  checked: same body from every target, X-User-Id = the verified sub through every proxy, 401 without a token');
 
       if (sections.has('http')) {
         // Diagnostic row: the same wrangler dev stack answering without auth, limiter or origin.
         const loadTargets = [
           ...targets,
+          ...(miniflare.url ? [{ name: 'wrangler-dev', url: `${worker.url}/api/v1/tasks` }] : []),
           { name: 'worker-noinsp', url: `${quietUrl}/api/v1/tasks` },
-          { name: 'worker-healthz', url: `${worker.url}/healthz`, onlyAt: [1] },
+          { name: 'worker-healthz', url: `${primaryUrl}/healthz`, onlyAt: [1] },
         ];
         section(
           `GET /api/v1/tasks under load (autocannon; c = ${settings.concurrencies.join(', ')}; ${settings.rounds} round(s) × ${settings.durationS} s per target, interleaved; median reported)`,
@@ -293,12 +363,14 @@ async function main(): Promise<void> {
           [proxy.process.pid!, 'node-proxy'],
           [worker.child.process.pid!, 'wrangler'],
           [quiet.process.pid!, 'quiet'],
+          ...(miniflare.child ? [[miniflare.child.process.pid!, 'miniflare'] as [number, string]] : []),
         ]);
         const workerEntry = `entry=127.0.0.1:${workerPort} `;
         const cpuSnapshot = () =>
           snapshotCpu(groups, (prefix, cmdline) => {
             if (prefix === 'origin') return 'origin (node)';
             if (prefix === 'node-proxy') return 'node-proxy (node)';
+            if (prefix === 'miniflare') return cmdline.includes('workerd') ? 'miniflare: workerd' : cmdline.includes('worker-miniflare') ? 'miniflare: node' : 'miniflare: other';
             const who = prefix === 'wrangler' ? 'wrangler dev' : 'inspector-off';
             const entry = prefix === 'wrangler' ? workerEntry : `entry=127.0.0.1:${quietPort} `;
             if (cmdline.includes('workerd')) return cmdline.includes(entry) ? `${who}: proxy workerd` : `${who}: worker workerd`;
@@ -327,12 +399,24 @@ async function main(): Promise<void> {
         const isLastTick = (e: SseEvent) => e.event === 'tick' && (JSON.parse(e.data) as { i: number }).i === events - 1;
         const sseSpec = (name: string, base: string) =>
           ({ name, url: `${base}${path}`, method: 'GET', headers: { ...bearer, accept: 'text/event-stream' }, isFirst: isTick, isLast: isLastTick }) as const;
-        const [sseDirect, sseWorker, sseQuiet] = await compareStreams(
-          [sseSpec('direct', originUrl), sseSpec('worker', worker.url), sseSpec('worker, inspector off', quietUrl)],
+        const sseResults = await compareStreams(
+          [
+            sseSpec('direct', originUrl),
+            sseSpec(miniflare.url ? 'worker (Miniflare)' : 'worker (wrangler dev)', primaryUrl),
+            sseSpec('worker, inspector off', quietUrl),
+            ...(miniflare.url ? [sseSpec('worker (wrangler dev)', worker.url)] : []),
+          ],
           runs,
           log,
         );
-        report.sse = { events, intervalMs, direct: sseDirect!, worker: sseWorker!, workerInspectorOff: sseQuiet! };
+        report.sse = {
+          events,
+          intervalMs,
+          direct: sseResults[0]!,
+          worker: sseResults[1]!,
+          workerInspectorOff: sseResults[2]!,
+          ...(miniflare.url ? { workerWranglerDev: sseResults[3]! } : {}),
+        };
 
         const chat = settings.chat;
         section(`ChatKit: first text_delta via POST /api/chatkit vs first delta of the origin's POST /api/v1/chat (${chat.deltas} deltas every ${chat.intervalMs} ms, median of ${chat.runs})`);
@@ -362,7 +446,7 @@ async function main(): Promise<void> {
             return data.type === 'thread.item.done' && data.item?.type === 'assistant_message';
           },
         });
-        const [chatDirect, chatkitWorker, chatkitQuiet] = await compareStreams(
+        const chatResults = await compareStreams(
           [
             {
               name: 'origin /api/v1/chat',
@@ -373,18 +457,26 @@ async function main(): Promise<void> {
               isFirst: (e) => e.event === 'delta',
               isLast: (e) => e.event === 'done',
             },
-            chatkitSpec('worker /api/chatkit', worker.url),
+            chatkitSpec(`worker /api/chatkit (${miniflare.url ? 'Miniflare' : 'wrangler dev'})`, primaryUrl),
             chatkitSpec('worker, inspector off', quietUrl),
+            ...(miniflare.url ? [chatkitSpec('worker /api/chatkit (wrangler dev)', worker.url)] : []),
           ],
           chat.runs,
           log,
         );
-        report.chatkit = { deltas: chat.deltas, intervalMs: chat.intervalMs, origin: chatDirect!, worker: chatkitWorker!, workerInspectorOff: chatkitQuiet! };
+        report.chatkit = {
+          deltas: chat.deltas,
+          intervalMs: chat.intervalMs,
+          origin: chatResults[0]!,
+          worker: chatResults[1]!,
+          workerInspectorOff: chatResults[2]!,
+          ...(miniflare.url ? { workerWranglerDev: chatResults[3]! } : {}),
+        };
       }
 
       await worker.stop();
       live.worker = null;
-      await Promise.all([proxy.stop(), quiet.stop()]);
+      await Promise.all([proxy.stop(), quiet.stop(), miniflare.child?.stop()]);
     }
 
     if (sections.has('micro')) {

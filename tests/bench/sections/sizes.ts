@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
@@ -140,8 +140,20 @@ async function dryRun(root: string, outDir: string, assetsDir: string, extra: st
   return { ...total, wranglerSays: said };
 }
 
+/**
+ * The deploy build alone (`wrangler deploy --dry-run --outdir`, minify and source map as configured),
+ * for when the sizes section did not run; returns the path of the bundle's `index.js`.
+ */
+export async function buildWorkerBundle(root: string, outDir: string, assetsDir: string): Promise<string> {
+  await dryRun(root, outDir, assetsDir, []);
+  return join(outDir, 'index.js');
+}
+
+/** Where measureWorkerBundle leaves the bundle as configured (what `wrangler deploy` would upload). */
+export const workerBundlePath = (tmp: string): string => join(tmp, 'worker-bundle', 'index.js');
+
 export async function measureWorkerBundle(root: string, tmp: string, assetsDir: string, { compareMinified = true } = {}): Promise<WorkerBundle> {
-  const plainDir = join(tmp, 'worker-bundle');
+  const plainDir = dirname(workerBundlePath(tmp));
   const minifyConfigured = /^\s*minify\s*=\s*true\b/m.test(readFileSync(join(root, 'wrangler.toml'), 'utf8'));
   const plain = await dryRun(root, plainDir, assetsDir, ['--metafile', join(tmp, 'worker-meta.json')]);
   let minified: WorkerBundle['minified'] = null;
