@@ -223,6 +223,23 @@ function expectEmptyItems(thread: v.InferOutput<typeof ThreadSchema>): void {
 
 // --- chat turns ------------------------------------------------------------------------------------
 
+
+/** The fact sheet's order for a new thread whose reply ran one task tool (streamed or JSON origin alike). */
+const NEW_THREAD_WITH_TOOL_CALL = [
+  'thread.created',
+  'thread.item.done user_message',
+  'stream_options',
+  'thread.item.added workflow',
+  'client_effect tasks.changed',
+  'thread.item.done workflow',
+  'thread.item.added assistant_message',
+  'updated assistant_message.content_part.added',
+  'updated assistant_message.content_part.text_delta',
+  'updated assistant_message.content_part.done',
+  'thread.item.done assistant_message',
+  'thread.updated',
+];
+
 describe('threads.create and threads.add_user_message (streaming)', () => {
   it('creates a thread in chatkit-python order, and the stream matches what the thread holds afterwards', async () => {
     const user = await signUp();
@@ -298,20 +315,7 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
   it('shows a tool call as a workflow item plus a tasks.changed effect, and the task really exists', async () => {
     const user = await signUp();
     const events = await streamEvents(await post(user, createBody('Add a task to buy groceries')));
-    expect(outline(events)).toEqual([
-      'thread.created',
-      'thread.item.done user_message',
-      'stream_options',
-      'thread.item.added workflow',
-      'client_effect tasks.changed',
-      'thread.item.done workflow',
-      'thread.item.added assistant_message',
-      'updated assistant_message.content_part.added',
-      'updated assistant_message.content_part.text_delta',
-      'updated assistant_message.content_part.done',
-      'thread.item.done assistant_message',
-      'thread.updated',
-    ]);
+    expect(outline(events)).toEqual(NEW_THREAD_WITH_TOOL_CALL);
     const workflow = ofType(events, 'thread.item.done').find((event) => event.item.type === 'workflow')!.item;
     expect(workflow).toMatchObject({
       type: 'workflow',
@@ -353,20 +357,7 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
     const user = await signUp();
     const marker = uniqueRequestId();
     const events = await streamEvents(await post(user, createBody('Add a task to call mom'), { 'x-request-id': marker }, viaJsonOnlyOrigin));
-    expect(outline(events)).toEqual([
-      'thread.created',
-      'thread.item.done user_message',
-      'stream_options',
-      'thread.item.added workflow',
-      'client_effect tasks.changed',
-      'thread.item.done workflow',
-      'thread.item.added assistant_message',
-      'updated assistant_message.content_part.added',
-      'updated assistant_message.content_part.text_delta',
-      'updated assistant_message.content_part.done',
-      'thread.item.done assistant_message',
-      'thread.updated',
-    ]);
+    expect(outline(events)).toEqual(NEW_THREAD_WITH_TOOL_CALL);
     const [chatCall] = (await originRequestsWithId(marker)).filter((record) => record.path === '/api/v1/chat');
     expect(chatCall?.headers.accept).toBe('application/json');
 
