@@ -329,6 +329,19 @@ const cases: WireCase[] = [
     reaches: [],
   },
   {
+    name: 'TRACE is not forwarded (405 from the worker, origin never asked)',
+    request: () => `TRACE /api/v1/__test/echo/trace HTTP/1.1\r\n${host()}${asAlice()}\r\n`,
+    statuses: [405],
+    code: 'method_not_allowed',
+    reaches: [],
+  },
+  {
+    name: 'TRACK is not forwarded (workerd itself answers 501)',
+    request: () => `TRACK /api/v1/__test/echo/track HTTP/1.1\r\n${host()}${asAlice()}\r\n`,
+    statuses: [501],
+    reaches: [],
+  },
+  {
     name: 'asterisk-form target: OPTIONS *',
     request: () => `OPTIONS * HTTP/1.1\r\n${host()}\r\n`,
     statuses: [500],

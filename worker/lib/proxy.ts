@@ -63,6 +63,9 @@ export function forwardingHeaders(c: Context<AppEnv>): Record<string, string> {
   return headers;
 }
 
+/** Methods an API or Better Auth call can use; TRACE/TRACK (reflection) and the like never go on. */
+const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export interface ProxyOptions {
   /** Origin path + query, already checked by `isSafeProxyPath`. */
   pathAndQuery: string;
@@ -80,6 +83,9 @@ export interface ProxyOptions {
 export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): Promise<Response> {
   const config = c.get('config');
   const incoming = c.req.raw;
+  if (!FORWARDED_METHODS.has(incoming.method)) {
+    throw new ApiError('method_not_allowed', `${incoming.method} is not forwarded to the origin.`, { Allow: [...FORWARDED_METHODS].join(', ') });
+  }
   const headers = new Headers();
   for (const name of [...FORWARDED_REQUEST_HEADERS, ...(options.passHeaders ?? [])]) {
     const value = incoming.headers.get(name);
