@@ -23,6 +23,7 @@ import { createChatkitRoutes } from '../../worker/routes/chatkit';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
 import { signUpAndGetToken } from '../origin/client';
+import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 
 // /api/chatkit serves only users whose flag variant is ChatKit: put everyone in the rollout
@@ -562,8 +563,7 @@ describe('threads.update, threads.delete, items.feedback', () => {
     const marker = uniqueRequestId();
     const res = await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: [answerId], kind: 'positive' } }, { 'x-request-id': marker });
     expect(await expectJson(res, EmptyResponseSchema)).toEqual({});
-    const lines = logged.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
-    expect(lines.find((line) => line.event === 'chatkit_feedback')).toMatchObject({
+    expect(loggedEvents(logged, 'chatkit_feedback')[0]).toMatchObject({
       level: 'info',
       kind: 'positive',
       item_ids: [answerId],

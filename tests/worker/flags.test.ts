@@ -10,6 +10,7 @@ import {
   type FlagInputs,
 } from '../../shared/flags';
 import { FlagsStore, HARD_TTL_MS, KV_CACHE_TTL_SECONDS } from '../../worker/flags/flags-store';
+import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 import { recordTally } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
@@ -166,7 +167,7 @@ describe('bad KV values never break a request', () => {
         expect(snapshot.flags.chatkit.rollout_percent).toBe(42);
         expect(snapshot.problems.flags).toBeTruthy();
       }
-      const logged = warn.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>).filter((line) => line.event === 'flags_value_invalid');
+      const logged = loggedEvents(warn, 'flags_value_invalid');
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ key: 'flags', using: 'last_good' });
       expect(JSON.stringify(logged[0]).length).toBeLessThan(2_000); // the junk itself is not logged

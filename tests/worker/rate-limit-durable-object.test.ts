@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callWorker } from './support';
 import { describeRateLimitBehaviour, get, signUp, snapshot, type Overrides } from './rate-limit-suite';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
+import { loggedEvents } from './log-lines';
 
 /**
  * The embedded backend: the real `RATE_LIMITER` Durable Object namespace of wrangler.toml,
@@ -20,17 +21,7 @@ function brokenNamespace(limit: () => Promise<never>) {
   };
 }
 
-function unavailableEvents(spy: { mock: { calls: unknown[][] } }): Array<Record<string, unknown>> {
-  return spy.mock.calls
-    .map((args) => {
-      try {
-        return JSON.parse(String(args[0])) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((line) => line.event === 'rate_limiter_unavailable');
-}
+const unavailableEvents = (spy: Parameters<typeof loggedEvents>[0]) => loggedEvents(spy, 'rate_limiter_unavailable');
 
 describe('rate limiting when the Durable Object fails', () => {
   afterEach(() => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { callWorker } from './support';
 import { describeRateLimitBehaviour, fitInWindow, get, signUp, snapshot, type Overrides } from './rate-limit-suite';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
+import { loggedEvents } from './log-lines';
 
 /**
  * The Upstash backend against a real redis-server behind the Upstash REST bridge
@@ -38,18 +39,7 @@ async function untilRedisAnswers(): Promise<void> {
   }
 }
 
-/** Parsed `rate_limiter_unavailable` lines from a console spy. */
-function unavailableEvents(spy: { mock: { calls: unknown[][] } }): Array<Record<string, unknown>> {
-  return spy.mock.calls
-    .map((args) => {
-      try {
-        return JSON.parse(String(args[0])) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((line) => line.event === 'rate_limiter_unavailable');
-}
+const unavailableEvents = (spy: Parameters<typeof loggedEvents>[0]) => loggedEvents(spy, 'rate_limiter_unavailable');
 
 describeRateLimitBehaviour('Upstash + real Redis', upstashEnv);
 
