@@ -5,6 +5,7 @@ import { useResource } from '../api/use-resource';
 import type { Task } from '../../../shared/origin';
 import { useTaskListVersion } from './task-refresh';
 import { CheckIcon, RefreshIcon } from '../ui/icons';
+import { InlineError } from '../ui/InlineError';
 
 /** Open tasks first, then finished ones; each group keeps the server's order. */
 function openFirst(tasks: readonly Task[]): Task[] {
@@ -45,12 +46,7 @@ export function TaskPanel() {
       )}
 
       {error !== null && (
-        <div className="inline-error" role="alert">
-          <p>Couldn't load your tasks. {describeError(error)}</p>
-          <button className="button button--small" type="button" onClick={reload}>
-            Try again
-          </button>
-        </div>
+        <InlineError onRetry={reload}>Couldn't load your tasks. {describeError(error)}</InlineError>
       )}
 
       {tasks === undefined && loading && (

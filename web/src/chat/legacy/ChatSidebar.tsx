@@ -3,6 +3,7 @@ import { describeError } from '../../api/api-error';
 import type { Conversation } from '../../../../shared/origin';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { PlusIcon, TrashIcon } from '../../ui/icons';
+import { InlineError } from '../../ui/InlineError';
 
 interface ChatSidebarProps {
   conversations: readonly Conversation[] | undefined;
@@ -87,12 +88,7 @@ export function ChatSidebar({
       <h2 className="sidebar-title">Recent chats</h2>
 
       {error !== null && error !== undefined && (
-        <div className="inline-error" role="alert">
-          <p>Couldn't load your conversations. {describeError(error)}</p>
-          <button className="button button--small" type="button" onClick={onReload}>
-            Try again
-          </button>
-        </div>
+        <InlineError onRetry={onReload}>Couldn't load your conversations. {describeError(error)}</InlineError>
       )}
       {conversations === undefined && loading && (
         <ul className="conversation-list" aria-hidden="true">

@@ -8,6 +8,7 @@ import { MessageList } from './MessageList';
 import { useChatThread } from './use-chat-thread';
 import { useConversationList } from './use-conversation-list';
 import { WelcomeMessage } from './WelcomeMessage';
+import { InlineError } from '../../ui/InlineError';
 
 /**
  * The chat that talks to the origin's `/api/v1` directly: the safe default, the rollback target and
@@ -70,14 +71,13 @@ export default function LegacyChatPage({ notice = null }: { notice?: string | nu
       )}
       {state.loading && <ChatSkeleton label="Loading conversation…" />}
       {state.loadError && (
-        <div className="inline-error inline-error--center" role="alert" data-testid="conversation-error">
-          <p>Couldn't open this conversation. {state.loadError}</p>
-          {failedConversationId !== null && (
-            <button className="button button--small" type="button" onClick={() => thread.openConversation(failedConversationId)}>
-              Try again
-            </button>
-          )}
-        </div>
+        <InlineError
+          variant="center"
+          testId="conversation-error"
+          onRetry={failedConversationId !== null ? () => thread.openConversation(failedConversationId) : undefined}
+        >
+          Couldn't open this conversation. {state.loadError}
+        </InlineError>
       )}
       {showWelcome && (
         <WelcomeMessage

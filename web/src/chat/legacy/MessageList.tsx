@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from 'react';
 import type { ChatFailure, ChatMessageView } from './chat-thread-state';
 import { ChatMessage } from './ChatMessage';
+import { InlineError } from '../../ui/InlineError';
 
 interface MessageListProps {
   messages: readonly ChatMessageView[];
@@ -39,12 +40,9 @@ export function MessageList({ messages, failure, canRetry, onRetry }: MessageLis
         ))}
       </ol>
       {failure && (
-        <div className="inline-error inline-error--chat" role="alert" data-testid="chat-error">
-          <p>{failure.message}</p>
-          <button className="button button--small" type="button" onClick={onRetry} disabled={!canRetry} data-testid="retry-send">
-            Retry
-          </button>
-        </div>
+        <InlineError variant="chat" testId="chat-error" onRetry={onRetry} retryLabel="Retry" retryDisabled={!canRetry} retryTestId="retry-send">
+          {failure.message}
+        </InlineError>
       )}
     </div>
   );
