@@ -12,6 +12,7 @@ import {
   type ConversationDetail,
 } from '../../shared/origin';
 import { ApiError } from '../lib/errors';
+import { originFetchFailure, originServerError } from '../lib/origin-errors';
 import { logEvent } from '../lib/log';
 import { readServerSentEvents } from '../../shared/sse';
 
@@ -175,28 +176,22 @@ export class OriginClient {
     }
 
     clearTimeout(timer);
-    await response.body?.cancel().catch(() => undefined);
-    const fields = { ...this.logFields(call.path), status: response.status };
-    if (response.status === 404) throw new ApiError('not_found', call.notFoundMessage);
+    if (response.status === 404) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new ApiError('not_found', call.notFoundMessage);
+    }
     if (response.status === 400) {
+      await response.body?.cancel().catch(() => undefined);
       // The adapter validates input with the origin's own rules first, so this is rare.
-      logEvent('warn', 'origin_refused', fields);
+      logEvent('warn', 'origin_refused', { ...this.logFields(call.path), status: response.status });
       throw new ApiError('bad_request', 'The backend refused this request.');
     }
-    logEvent('error', 'origin_error', fields);
-    throw new ApiError('upstream_error', `The origin failed to answer (HTTP ${response.status}).`);
+    throw originServerError(response, { requestId: this.options.requestId, path: call.path });
   }
 
   private fetchFailure(error: unknown, timedOut: boolean, path: string, started: number): unknown {
-    const fields = { ...this.logFields(path), after_ms: Date.now() - started };
-    if (timedOut) {
-      logEvent('warn', 'origin_timeout', { ...fields, timeout_ms: this.options.timeoutMs });
-      return new ApiError('upstream_timeout', `The origin did not answer within ${this.options.timeoutMs} ms.`);
-    }
-    // The browser hung up: there is nobody to answer, let the abort propagate as is.
-    if (this.options.signal?.aborted) return error;
-    logEvent('error', 'origin_unreachable', { ...fields, error: error instanceof Error ? error.message : String(error) });
-    return new ApiError('upstream_error', 'The origin could not be reached. Try again shortly.');
+    const { requestId, timeoutMs, signal } = this.options;
+    return originFetchFailure(error, timedOut, { requestId, path, timeoutMs, startedAt: started, browserSignal: signal });
   }
 
   private async parseBody<TSchema extends v.GenericSchema>(schema: TSchema, response: Response, path: string): Promise<v.InferOutput<TSchema>> {

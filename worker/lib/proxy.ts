@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../types';
 import { ApiError } from './errors';
-import { logEvent } from './log';
+import { originFetchFailure, originServerError } from './origin-errors';
 
 /**
  * Request headers the origin may see from the browser. An allowlist, not a denylist: identity
@@ -108,26 +108,20 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
       signal: AbortSignal.any([timeout.signal, incoming.signal]),
     });
   } catch (err) {
-    const fields = { request_id: c.get('requestId'), path: options.pathAndQuery.split('?')[0], after_ms: Date.now() - started };
-    if (timeout.signal.aborted) {
-      logEvent('warn', 'origin_timeout', { ...fields, timeout_ms: config.originTimeoutMs });
-      throw new ApiError('upstream_timeout', `The origin did not answer within ${config.originTimeoutMs} ms.`);
-    }
-    logEvent('error', 'origin_unreachable', { ...fields, error: err instanceof Error ? err.message : String(err) });
-    throw new ApiError('upstream_error', 'The origin could not be reached. Try again shortly.');
+    throw originFetchFailure(err, timeout.signal.aborted, {
+      requestId: c.get('requestId'),
+      path: options.pathAndQuery,
+      timeoutMs: config.originTimeoutMs,
+      startedAt: started,
+    });
   } finally {
     clearTimeout(timer);
   }
-  return cleanOriginResponse(c, upstream);
+  return cleanOriginResponse(c, upstream, options.pathAndQuery);
 }
 
-function cleanOriginResponse(c: Context<AppEnv>, upstream: Response): Response {
-  if (upstream.status >= 500) {
-    // The origin's own 5xx body may carry its stack trace or internals: log the status, answer ours.
-    logEvent('error', 'origin_error', { request_id: c.get('requestId'), status: upstream.status });
-    upstream.body?.cancel().catch(() => undefined);
-    throw new ApiError('upstream_error', `The origin failed to answer (HTTP ${upstream.status}).`);
-  }
+function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, path: string): Response {
+  if (upstream.status >= 500) throw originServerError(upstream, { requestId: c.get('requestId'), path });
   const headers = new Headers(upstream.headers);
   for (const name of DROPPED_RESPONSE_HEADERS) headers.delete(name);
   if (headers.get('content-type')?.startsWith('text/event-stream')) {
