@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { ApiError } from '../lib/errors';
 import type { AppEnv } from '../types';
-import { flagsStoreFor } from './flags-store';
+import { readFlagSnapshot } from './flags-store';
 import { resolveFlags } from './resolve-flags';
 
 /**
@@ -12,7 +12,7 @@ import { resolveFlags } from './resolve-flags';
  */
 export async function assertChatkitVariant(c: Context<AppEnv>, userId: string): Promise<void> {
   const config = c.get('config');
-  const snapshot = await flagsStoreFor(c.env.FLAGS, config.flagsCacheTtlMs).snapshot((p) => c.executionCtx.waitUntil(p));
+  const snapshot = await readFlagSnapshot(c);
   const { chat } = resolveFlags(config, snapshot, userId);
   if (chat.variant !== 'chatkit') {
     throw new ApiError('chatkit_disabled', `ChatKit is not enabled for this account (${chat.reason}).`);

@@ -6,7 +6,9 @@ import {
   parseRollbackValue,
   type FlagsDocument,
 } from '../../shared/flags';
+import type { Context } from 'hono';
 import { logEvent } from '../lib/log';
+import type { AppEnv } from '../types';
 
 /**
  * Reads `rollback` and `flags` from Workers KV with an isolate cache in front.
@@ -141,4 +143,9 @@ export function flagsStoreFor(kv: KVNamespace, softTtlMs: number): FlagsStore {
     stores.set(kv, store);
   }
   return store;
+}
+
+/** This request's flag snapshot from the isolate's store; any background refresh outlives the response. */
+export function readFlagSnapshot(c: Context<AppEnv>): Promise<FlagSnapshot> {
+  return flagsStoreFor(c.env.FLAGS, c.get('config').flagsCacheTtlMs).snapshot((promise) => c.executionCtx.waitUntil(promise));
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { flagsStoreFor } from '../flags/flags-store';
+import { readFlagSnapshot } from '../flags/flags-store';
 import { resolveFlags } from '../flags/resolve-flags';
 import { optionalUser } from '../middleware/auth';
 import { rateLimitCaller } from '../middleware/rate-limit';
@@ -11,7 +11,7 @@ import type { AppEnv } from '../types';
  */
 export const flagsRoutes = new Hono<AppEnv>().get('/api/flags', optionalUser(), rateLimitCaller('api', 'anonymous'), async (c) => {
   const config = c.get('config');
-  const snapshot = await flagsStoreFor(c.env.FLAGS, config.flagsCacheTtlMs).snapshot((p) => c.executionCtx.waitUntil(p));
+  const snapshot = await readFlagSnapshot(c);
   c.header('cache-control', 'no-store');
   return c.json(resolveFlags(config, snapshot, c.get('userId') ?? null));
 });

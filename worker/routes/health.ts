@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { flagsStoreFor } from '../flags/flags-store';
+import { readFlagSnapshot } from '../flags/flags-store';
 import { checkRateLimiter } from '../rate-limit/health';
 import type { AppEnv } from '../types';
 import { WORKER_VERSION } from '../version';
@@ -20,7 +20,7 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
   const [kv, origin, rateLimiter] = await Promise.all([
     (async (): Promise<Check> => {
       try {
-        const snapshot = await flagsStoreFor(c.env.FLAGS, config.flagsCacheTtlMs).snapshot((p) => c.executionCtx.waitUntil(p));
+        const snapshot = await readFlagSnapshot(c);
         const problems = snapshot.problems;
         return Object.keys(problems).length === 0 ? { status: 'ok' } : { status: 'degraded', problems };
       } catch (err) {
