@@ -1,6 +1,7 @@
 import type { LoadCell } from './sections/http-load';
 import type { MicroLoop, MicroName, MicroResults, MicroSuite } from './sections/micro';
 import type { SpaSizes, WorkerBundle } from './sections/sizes';
+import type { ProfileSummary } from './sections/profile';
 import type { StreamSummary } from './sections/streams';
 import { round } from './lib/stats';
 
@@ -47,6 +48,8 @@ export interface Report {
     workerWranglerDev?: StreamSummary;
   } | null;
   coldStart: { runs: number; empty: ColdStartRow; worker: ColdStartRow; addedFirstResponseMs: number; addedCpuMs: number } | null;
+  /** Where the worker's CPU goes (sections/profile.ts): per workload, by module and by function. */
+  profile: ProfileSummary[] | null;
   micro: MicroResults | null;
   sizes: { spa: SpaSizes | null; worker: WorkerBundle | null } | null;
   targets?: TargetResult[];
@@ -277,6 +280,10 @@ function coldStartRows(report: Report): string[][] {
     ['the bundle adds (parse, module init, first request)', ms(cold.addedFirstResponseMs, 1), ms(cold.addedCpuMs, 1)],
   ];
 }
+function profileRows(entries: { name: string; us: number; share: number }[]): string[][] {
+  return entries.map((entry) => [entry.name, entry.us.toFixed(1), `${(entry.share * 100).toFixed(1)} %`]);
+}
+
 const COLD_HEADERS = ['cold start: fresh workerd process (median)', 'spawn → first response ms', 'workerd CPU ms'];
 const COLD_ALIGN = [false, true, true];
 
@@ -565,6 +572,11 @@ export function printReport(report: Report): void {
     out.push('');
     out.push(textTable(COLD_HEADERS, coldStartRows(report), COLD_ALIGN));
   }
+  for (const profile of report.profile ?? []) {
+    out.push(`\nCPU profile, ${profile.workload}: ${profile.cpuUsPerRequest} µs sampled per request (self time; unminified build, inspector on)`);
+    out.push(textTable(['by module', 'µs/request', 'share'], profileRows(profile.byModule), [false, true, true]));
+    out.push(textTable(['by function', 'µs/request', 'share'], profileRows(profile.byFunction.slice(0, 12)), [false, true, true]));
+  }
   if (report.micro) {
     const clock = report.micro.wranglerDev.clock;
     const minMs = (report.settings as { micro?: { minMs: number } }).micro?.minMs ?? 300;
@@ -609,6 +621,10 @@ export function markdown(report: Report): string {
   }
   if (report.sse || report.chatkit) parts.push(mdTable(STREAM_HEADERS, streamRows(report), STREAM_ALIGN));
   if (report.coldStart) parts.push(mdTable(COLD_HEADERS, coldStartRows(report), COLD_ALIGN));
+  for (const profile of report.profile ?? []) {
+    parts.push(`CPU profile, ${profile.workload}: ${profile.cpuUsPerRequest} µs sampled per request (self time, by module):`);
+    parts.push(mdTable(['module', 'µs/request', 'share'], profileRows(profile.byModule.slice(0, 10)), [false, true, true]));
+  }
   if (report.micro) parts.push(mdTable(MICRO_HEADERS.slice(0, 3), microRows(report).map((r) => r.slice(0, 3)), MICRO_ALIGN));
   if (report.sizes) parts.push(mdTable(SIZE_HEADERS, sizeRows(report), SIZE_ALIGN));
   if (report.targets?.length) {

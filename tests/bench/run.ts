@@ -4,7 +4,7 @@
  *   npm run bench                 full run (about 12 min on 2 cores)
  *   npm run bench -- --quick      smoke run: concurrency 1 and 16, one short round, fewer samples
  *
- * Options: --quick, --only=http,streams,coldstart,micro,sizes (any subset),
+ * Options: --quick, --only=http,streams,profile,coldstart,micro,sizes (any subset),
  * --wrangler-log-level=<level> (default warn; `info` is what scripts/dev/stack.ts passes and prints
  * a line per request).
  *
@@ -36,6 +36,7 @@ import { createBenchKeys } from './lib/token';
 import { startWranglerDev, type RunningWorker } from './lib/wrangler-dev';
 import { coldStart, EMPTY_WORKER, FLOOR_WORKER, startWorkerd, type ColdStart, type WorkerdSpec } from './lib/workerd';
 import { runLoad, type Target } from './sections/http-load';
+import { profileWorker } from './sections/profile';
 import { runMicro } from './sections/micro';
 import { buildSpa, buildWorkerBundle, measureSpa, measureWorkerBundle, workerBundlePath, type SpaSizes, type WorkerBundle } from './sections/sizes';
 import { compareStreams, type SseEvent, type StreamSpec } from './sections/streams';
@@ -45,7 +46,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const sections = new Set((onlyArg ?? 'http,streams,coldstart,micro,sizes').split(',').map((s) => s.trim()));
+const sections = new Set((onlyArg ?? 'http,streams,profile,coldstart,micro,sizes').split(',').map((s) => s.trim()));
 const logLevelArg = args.find((a) => a.startsWith('--wrangler-log-level='))?.slice('--wrangler-log-level='.length);
 const wranglerLogLevel = (logLevelArg ?? 'warn') as 'warn' | 'info' | 'error' | 'none';
 
@@ -61,6 +62,7 @@ const settings = quick
       chat: { deltas: 4, intervalMs: 10, runs: 3 },
       micro: { minMs: 60, samples: 1 },
       coldStart: { runs: 2 },
+      profile: { durationS: 2, chatTurns: 20 },
     }
   : {
       mode: 'full' as const,
@@ -73,6 +75,7 @@ const settings = quick
       chat: { deltas: 8, intervalMs: 10, runs: 9 },
       micro: { minMs: 250, samples: 5 },
       coldStart: { runs: 7 },
+      profile: { durationS: 5, chatTurns: 100 },
     };
 
 const log = (line: string) => console.log(line);
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     sse: null,
     chatkit: null,
     coldStart: null,
+    profile: null,
     micro: null,
     sizes: null,
   };
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
       report.sizes = { spa, worker: bundle };
     }
 
-    const needServers = sections.has('http') || sections.has('streams') || sections.has('coldstart') || sections.has('micro');
+    const needServers = ['http', 'streams', 'profile', 'coldstart', 'micro'].some((name) => sections.has(name));
     if (needServers) await measureWithServers();
   } finally {
     await live.worker?.stop().catch(() => undefined);
@@ -513,6 +517,31 @@ async function main(): Promise<void> {
       await worker.stop();
       live.worker = null;
       await Promise.all([proxy.stop(), sameWork.stop(), plain.child.stop(), floor.child.stop(), miniflareChild.stop()]);
+    }
+
+    if (sections.has('profile')) {
+      const { durationS, chatTurns } = settings.profile;
+      section(`CPU profile of the worker in plain workerd (unminified deploy build, inspector on; ${durationS} s of GET /api/v1/tasks from ${tokens.length} users, then ${chatTurns} ChatKit turns)`);
+      try {
+        const assetsDir = existsSync(join(root, 'dist/web/index.html')) ? join(root, 'dist/web') : spaOut;
+        const bundleFile = await buildWorkerBundle(root, join(tmp, 'worker-bundle-unminified'), assetsDir, ['--no-minify']);
+        const flagsOnly = { flags: { [KV_KEY_FLAGS]: everyoneOnChatkit } };
+        report.profile = await profileWorker({
+          root,
+          bundleFile,
+          spec: { ...workerdBase(devVars(vars)), appBindings: flagsOnly },
+          dir: join(tmp, 'workerd-profile'),
+          port: await getFreePort(),
+          inspectorPort: await getFreePort(),
+          tokens,
+          durationS,
+          chatTurns,
+          log,
+        });
+      } catch (err) {
+        report.notes.push(`profile not taken: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
 
     if (sections.has('coldstart')) {

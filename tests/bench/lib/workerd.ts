@@ -133,10 +133,10 @@ export interface RunningWorkerd {
  * Starts `workerd serve` on a written config in its own process group. stdout (console.log: one
  * access-log line per request) goes to a file, so nothing on the request path waits for a reader.
  */
-export function startWorkerd(root: string, spec: WorkerdSpec, label: string): RunningWorkerd {
+export function startWorkerd(root: string, spec: WorkerdSpec, label: string, extraArgs: string[] = []): RunningWorkerd {
   const config = writeWorkerdConfig(spec);
   const logFile = join(spec.dir, 'stdout.log');
-  const child = spawnChild(label, '/bin/sh', ['-c', `exec "$0" serve "$1" --experimental >"$2"`, workerdBinary(root), config, logFile], { cwd: spec.dir });
+  const child = spawnChild(label, '/bin/sh', ['-c', 'config="$1"; log="$2"; shift 2; exec "$0" serve "$config" --experimental "$@" >"$log"', workerdBinary(root), config, logFile, ...extraArgs], { cwd: spec.dir });
   return {
     child,
     url: `http://127.0.0.1:${spec.port}`,
