@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — what the edge costs, measured side by side in one run (README "Performance").
  *
- *   npm run bench                 full run (about 12 min on 2 cores)
+ *   npm run bench                 full run (about 8 min on 2 cores)
  *   npm run bench -- --quick      smoke run: concurrency 1 and 16, one short round, fewer samples
  *
  * Options: --quick, --only=http,streams,profile,coldstart,micro,sizes (any subset),
@@ -71,8 +71,8 @@ const settings = quick
       rounds: 4,
       durationS: 3,
       warmupS: 2,
-      sse: { events: 20, intervalMs: 10, runs: 9 },
-      chat: { deltas: 8, intervalMs: 10, runs: 9 },
+      sse: { events: 20, intervalMs: 10, runs: 25 },
+      chat: { deltas: 8, intervalMs: 10, runs: 25 },
       micro: { minMs: 250, samples: 5 },
       coldStart: { runs: 7 },
       profile: { durationS: 5, chatTurns: 100 },
