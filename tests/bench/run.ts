@@ -432,25 +432,18 @@ async function main(): Promise<void> {
         const isLastTick = (e: SseEvent) => e.event === 'tick' && (JSON.parse(e.data) as { i: number }).i === events - 1;
         const sseSpec = (name: string, base: string) =>
           ({ name, url: `${base}${path}`, method: 'GET', headers: { ...bearer, accept: 'text/event-stream' }, isFirst: isTick, isLast: isLastTick }) as const;
-        const sseResults = await compareStreams(
-          [
-            sseSpec('direct', originUrl),
-            sseSpec('worker (plain workerd)', plain.url),
-            sseSpec('floor (pass-through worker)', floor.url),
-            sseSpec('worker (Miniflare)', miniflareUrl),
-            sseSpec('worker (wrangler dev)', worker.url),
-          ],
-          runs,
-          log,
-        );
+        // The reference rows run as a group of their own: a wrangler dev turn leaves its Node process
+        // busy relaying logs for a while, which would land on whichever target ran next.
+        const [sseDirect, ssePlain, sseFloor] = await compareStreams([sseSpec('direct', originUrl), sseSpec('worker (plain workerd)', plain.url), sseSpec('floor (pass-through worker)', floor.url)], runs, log);
+        const [sseMiniflare, sseDev] = await compareStreams([sseSpec('worker (Miniflare)', miniflareUrl), sseSpec('worker (wrangler dev)', worker.url)], runs, log);
         report.sse = {
           events,
           intervalMs,
-          direct: sseResults[0]!,
-          worker: sseResults[1]!,
-          floor: sseResults[2]!,
-          workerMiniflare: sseResults[3]!,
-          workerWranglerDev: sseResults[4]!,
+          direct: sseDirect!,
+          worker: ssePlain!,
+          floor: sseFloor!,
+          workerMiniflare: sseMiniflare!,
+          workerWranglerDev: sseDev!,
         };
 
         const chat = settings.chat;
@@ -490,27 +483,30 @@ async function main(): Promise<void> {
           isFirst: (e) => e.event === 'delta',
           isLast: (e) => e.event === 'done',
         });
-        const chatResults = await compareStreams(
+        const [chatOrigin, chatPlain, chatPassThrough] = await compareStreams(
           [
             originChat('origin /api/v1/chat', originUrl, { 'x-user-id': firstUser }),
             chatkitSpec('worker /api/chatkit (plain workerd)', plain.url),
             // The same origin stream through the worker's plain SSE pass-through (/api/v1/chat):
             // what the ChatKit adapter adds on top of proxying is the difference.
             originChat('worker /api/v1/chat pass-through (plain workerd)', plain.url, {}),
-            chatkitSpec('worker /api/chatkit (Miniflare)', miniflareUrl),
-            chatkitSpec('worker /api/chatkit (wrangler dev)', worker.url),
           ],
+          chat.runs,
+          log,
+        );
+        const [chatMiniflare, chatDev] = await compareStreams(
+          [chatkitSpec('worker /api/chatkit (Miniflare)', miniflareUrl), chatkitSpec('worker /api/chatkit (wrangler dev)', worker.url)],
           chat.runs,
           log,
         );
         report.chatkit = {
           deltas: chat.deltas,
           intervalMs: chat.intervalMs,
-          origin: chatResults[0]!,
-          worker: chatResults[1]!,
-          workerPassThrough: chatResults[2]!,
-          workerMiniflare: chatResults[3]!,
-          workerWranglerDev: chatResults[4]!,
+          origin: chatOrigin!,
+          worker: chatPlain!,
+          workerPassThrough: chatPassThrough!,
+          workerMiniflare: chatMiniflare!,
+          workerWranglerDev: chatDev!,
         };
       }
 
