@@ -13,6 +13,15 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Each connection cycles through these; `setupRequest` may rewrite one just before it is sent. */
+    requests?: { method?: string; path?: string; headers?: Record<string, string>; setupRequest?: (request: RequestShape) => RequestShape }[];
+  }
+
+  interface RequestShape {
+    method?: string;
+    path?: string;
+    headers: Record<string, string>;
+    body?: string;
   }
 
   interface Result {

@@ -17,7 +17,7 @@ describeRateLimitBehaviour('embedded Durable Object', durableObjectEnv);
 function brokenNamespace(limit: () => Promise<never>) {
   return {
     idFromName: (name: string) => ({ name, toString: () => name }),
-    get: () => ({ limit, ping: limit }),
+    get: () => ({ limit, lease: limit, ping: limit }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../types';
 import { ApiError } from './errors';
 import { originFetchFailure, originServerError } from './origin-errors';
+import { requestUrl } from './request-url';
 
 /**
  * Request headers the origin may see from the browser. An allowlist, not a denylist: identity
@@ -26,6 +27,8 @@ const FORWARDED_REQUEST_HEADERS = [
   'referer',
   'user-agent',
 ];
+
+const FORWARDED_REQUEST_HEADER_SET: ReadonlySet<string> = new Set(FORWARDED_REQUEST_HEADERS);
 
 /** Response headers never passed back: hop-by-hop ones and what only describes the origin. */
 const DROPPED_RESPONSE_HEADERS = [
@@ -55,7 +58,7 @@ const SINGLE_IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
  */
 export function forwardingHeaders(c: Context<AppEnv>): Record<string, string> {
   const headers: Record<string, string> = {
-    'x-forwarded-proto': new URL(c.req.url).protocol.replace(':', ''),
+    'x-forwarded-proto': requestUrl(c.req.raw).protocol.replace(':', ''),
     'x-request-id': c.get('requestId'),
   };
   const clientIp = c.req.header('cf-connecting-ip');
@@ -86,11 +89,10 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
   if (!FORWARDED_METHODS.has(incoming.method)) {
     throw new ApiError('method_not_allowed', `${incoming.method} is not forwarded to the origin.`, { Allow: [...FORWARDED_METHODS].join(', ') });
   }
+  // One pass over what the browser sent (names arrive lower-cased), not one lookup per allowed name.
+  const allowed = options.passHeaders?.length ? new Set([...FORWARDED_REQUEST_HEADER_SET, ...options.passHeaders]) : FORWARDED_REQUEST_HEADER_SET;
   const headers = new Headers();
-  for (const name of [...FORWARDED_REQUEST_HEADERS, ...(options.passHeaders ?? [])]) {
-    const value = incoming.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
+  for (const [name, value] of incoming.headers) if (allowed.has(name)) headers.set(name, value);
   for (const [name, value] of Object.entries(forwardingHeaders(c))) headers.set(name, value);
   for (const [name, value] of Object.entries(options.setHeaders ?? {})) headers.set(name, value);
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { logEvent } from '../lib/log';
+import { requestUrl } from '../lib/request-url';
 import type { AppEnv } from '../types';
 
 /**
@@ -14,7 +15,7 @@ export function accessLog(): MiddlewareHandler<AppEnv> {
     logEvent(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
       request_id: c.get('requestId'),
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: requestUrl(c.req.raw).pathname,
       status,
       duration_ms: Date.now() - started,
       user_id: c.get('userId'),

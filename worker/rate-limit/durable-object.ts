@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { grantLease, type LeaseGrant, type LeaseReturn } from './lease';
 import { consumeSlidingWindow, emptyWindowCounts, type WindowVerdict } from './sliding-window';
 
 export type { WindowVerdict } from './sliding-window';
@@ -25,6 +26,11 @@ export class RateLimiterObject extends DurableObject<Env> {
   /** Counts one request; called over RPC by `DurableObjectRateLimiter`. */
   limit(limit: number, windowMs: number): WindowVerdict {
     return consumeSlidingWindow(this.counts, limit, windowMs, Date.now());
+  }
+
+  /** Counts one request and reserves up to `want - 1` more for the calling isolate (lease.ts). */
+  lease(limit: number, windowMs: number, want: number, returned: LeaseReturn[]): LeaseGrant {
+    return grantLease(this.counts, limit, windowMs, want, returned, Date.now());
   }
 
   /** For `/healthz?deep=1`: proves the namespace answers, without counting anything. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { DurableObjectRateLimiter } from './durable-object-limiter';
+import { LeasedDurableObjectRateLimiter } from './lease';
 import type { RateLimiter } from './limiter';
 import { UpstashRateLimiter } from './upstash-limiter';
 
@@ -17,7 +17,7 @@ const limiterByEnv = new WeakMap<object, RateLimiter>();
 export function rateLimiterFor(env: Env, config: Config): RateLimiter {
   let limiter = limiterByEnv.get(env);
   if (!limiter) {
-    limiter = config.upstash ? new UpstashRateLimiter(config.upstash) : new DurableObjectRateLimiter(env.RATE_LIMITER);
+    limiter = config.upstash ? new UpstashRateLimiter(config.upstash) : new LeasedDurableObjectRateLimiter(env.RATE_LIMITER);
     limiterByEnv.set(env, limiter);
   }
   return limiter;

@@ -3,6 +3,7 @@ import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { ApiError } from '../lib/errors';
 import { proxyToOrigin } from '../lib/proxy';
+import { requestUrl } from '../lib/request-url';
 import { isSafeProxyPath } from '../lib/safe-path';
 import type { AppEnv } from '../types';
 
@@ -11,7 +12,7 @@ const AUTH_PREFIX = '/api/auth/';
 
 /** The path and query to forward, or a 400 when the path could escape `prefix` at the origin. */
 function forwardablePath(c: Context<AppEnv>, prefix: string): string {
-  const url = new URL(c.req.url);
+  const url = requestUrl(c.req.raw);
   if (!isSafeProxyPath(url.pathname, prefix)) {
     throw new ApiError('bad_request', 'This path is not allowed.');
   }

@@ -17,6 +17,8 @@ export interface Target {
   url: string;
   /** Run only at these concurrencies (a diagnostic row); default: all. */
   onlyAt?: number[];
+  /** Bearer tokens used round-robin across all connections; default: the load's `tokens`. */
+  tokens?: string[];
 }
 
 export interface LoadRun {
@@ -56,6 +58,11 @@ export interface LoadCell {
 export interface LoadOptions {
   targets: Target[];
   headers: Record<string, string>;
+  /**
+   * Bearer tokens, one per user, sent round-robin: one counter shared by every connection, so
+   * consecutive requests come from different users (no cache sees the same token twice in a row).
+   */
+  tokens: string[];
   concurrencies: number[];
   rounds: number;
   durationS: number;
@@ -80,12 +87,19 @@ async function originStats(url: string | undefined): Promise<OriginStats | null>
   }
 }
 
-async function runOnce(target: Target, connections: number, durationS: number, headers: Record<string, string>, cpuSnapshot?: () => ProcessCpu[], statsUrl?: string) {
+async function runOnce(target: Target, connections: number, durationS: number, headers: Record<string, string>, tokens: string[], cpuSnapshot?: () => ProcessCpu[], statsUrl?: string) {
   const statsBefore = await originStats(statsUrl);
   const latencies = new Samples();
+  const authorizations = (target.tokens ?? tokens).map((token) => `Bearer ${token}`);
+  let next = 0;
+  // Every row (one token or many) builds each request this way, so the load generator's cost is alike.
+  const setupRequest = (request: { headers: Record<string, string> }) => {
+    request.headers = { ...headers, authorization: authorizations[next++ % authorizations.length]! };
+    return request;
+  };
   const cpuBefore = cpuSnapshot?.() ?? [];
   const selfBefore = process.cpuUsage();
-  const instance = autocannon({ url: target.url, connections, duration: durationS, pipelining: 1, timeout: 10, headers });
+  const instance = autocannon({ url: target.url, connections, duration: durationS, pipelining: 1, timeout: 10, headers, requests: [{ setupRequest }] });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
@@ -114,10 +128,10 @@ async function runOnce(target: Target, connections: number, durationS: number, h
 }
 
 export async function runLoad(options: LoadOptions): Promise<{ cells: LoadCell[]; order: string[] }> {
-  const { targets, headers, log } = options;
+  const { targets, headers, tokens, log } = options;
   const order: string[] = [];
   for (const target of targets) {
-    const warm = await runOnce(target, target.onlyAt?.[0] ?? 16, options.warmupS, headers);
+    const warm = await runOnce(target, target.onlyAt?.[0] ?? 16, options.warmupS, headers, tokens);
     log(`  warm-up ${target.name}: ${Math.round(warm.requestsPerSecond)} req/s, ${warm.non2xx + warm.errors} errors`);
   }
   const cells: LoadCell[] = [];
@@ -128,10 +142,10 @@ export async function runLoad(options: LoadOptions): Promise<{ cells: LoadCell[]
       for (let k = 0; k < here.length; k++) {
         const target = here[(round + k) % here.length]!;
         order.push(`c${connections}r${round + 1}:${target.name}`);
-        const run = await runOnce(target, connections, options.durationS, headers, options.cpuSnapshot, options.originStatsUrl);
+        const run = await runOnce(target, connections, options.durationS, headers, tokens, options.cpuSnapshot, options.originStatsUrl);
         runs.push({ target: target.name, connections, round: round + 1, ...run });
         log(
-          `  c=${String(connections).padEnd(2)} round ${round + 1}/${options.rounds} ${target.name.padEnd(10)} ` +
+          `  c=${String(connections).padEnd(2)} round ${round + 1}/${options.rounds} ${target.name.padEnd(20)} ` +
             `${String(Math.round(run.requestsPerSecond)).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms` +
             (run.non2xx + run.errors ? `  errors ${run.non2xx + run.errors}` : ''),
         );

@@ -144,8 +144,8 @@ async function dryRun(root: string, outDir: string, assetsDir: string, extra: st
  * The deploy build alone (`wrangler deploy --dry-run --outdir`, minify and source map as configured),
  * for when the sizes section did not run; returns the path of the bundle's `index.js`.
  */
-export async function buildWorkerBundle(root: string, outDir: string, assetsDir: string): Promise<string> {
-  await dryRun(root, outDir, assetsDir, []);
+export async function buildWorkerBundle(root: string, outDir: string, assetsDir: string, extra: string[] = []): Promise<string> {
+  await dryRun(root, outDir, assetsDir, extra);
   return join(outDir, 'index.js');
 }
 

@@ -1,8 +1,10 @@
 /**
- * The closest local stand-in for production: the exact bundle `wrangler deploy` would upload
- * (`wrangler deploy --dry-run --outdir`: minified ESM `index.js` + source map) run directly by the
- * `Miniflare` class, i.e. one workerd process and the worker, with no wrangler dev proxy worker in
- * front, no inspector and no DevTools log relay. Miniflare is the copy wrangler itself depends on
+ * A reference row: the exact bundle `wrangler deploy` would upload (`wrangler deploy --dry-run
+ * --outdir`: minified ESM `index.js` + source map) run by the `Miniflare` class. Miniflare puts its
+ * entry worker in front (it copies every request, rewrites its headers and hands it on through a
+ * service binding), which production does not have; the primary row is the same bundle in plain
+ * workerd (lib/workerd.ts). No wrangler dev proxy worker, no inspector, no DevTools log relay.
+ * Miniflare is the copy wrangler itself depends on
  * (node_modules/wrangler/node_modules/miniflare when nested), so the workerd binary is the same
  * one the wrangler dev rows run on. KV and the Durable Object are in memory (nothing persisted).
  * Static assets are not bound: the bench only hits API routes (ASSETS serves the SPA route only).

@@ -1,0 +1,141 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { GRANT_SHARE, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter } from '../../worker/rate-limit/lease';
+import type { LimitOutcome } from '../../worker/rate-limit/limiter';
+import { fitInWindow } from './rate-limit-suite';
+
+/**
+ * Rate-limit leases against the real `RATE_LIMITER` Durable Object namespace in workerd.
+ *
+ * Two isolates are two `LeaseBook`s: an isolate's only limiter state is its book (module scope
+ * in production, lease.ts), and everything it shares with other isolates goes through the same
+ * object RPC (`lease`) these calls make. Two books over one namespace are therefore two isolates
+ * as far as the limit is concerned. Each book has its own clock so a test can let a lease expire;
+ * the object keeps the real clock, and windows are long enough (60 s) that none ends mid-test.
+ */
+
+const WINDOW_MS = 60_000;
+let keySeq = 0;
+const uniqueKey = () => `user:lease-test-${Date.now()}-${keySeq++}-${Math.random().toString(36).slice(2)}`;
+
+/** Counts the object calls an isolate makes, by wrapping the real namespace (the calls still go through). */
+function countingNamespace() {
+  const counter = { calls: 0 };
+  const real = env.RATE_LIMITER;
+  const namespace = {
+    idFromName: (name: string) => real.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const stub = real.get(id);
+      return {
+        lease: (...args: Parameters<typeof stub.lease>) => {
+          counter.calls += 1;
+          return stub.lease(...args);
+        },
+        ping: () => stub.ping(),
+      };
+    },
+  } as unknown as typeof env.RATE_LIMITER;
+  return { namespace, counter };
+}
+
+function isolate() {
+  const clock = { now: Date.now() };
+  const { namespace, counter } = countingNamespace();
+  const limiter = new LeasedDurableObjectRateLimiter(namespace, new LeaseBook(() => clock.now));
+  return { limiter, clock, counter, advance: (ms: number) => (clock.now += ms) };
+}
+
+async function ask(limiter: LeasedDurableObjectRateLimiter, key: string, limit: number): Promise<LimitOutcome & { kind: 'decided' }> {
+  const outcome = await limiter.limit({ policy: 'api', rule: { limit, windowMs: WINDOW_MS }, key, timeoutMs: 5_000 });
+  if (outcome.kind !== 'decided') throw new Error(`limiter unavailable: ${outcome.detail}`);
+  return outcome;
+}
+
+describe('rate-limit leases (two isolates, one Durable Object)', () => {
+  it('lets exactly N through when two isolates take turns one request at a time, and refuses every request after', async () => {
+    await fitInWindow(WINDOW_MS, 10_000);
+    const key = uniqueKey();
+    const limit = 200;
+    const [a, b] = [isolate(), isolate()];
+    const verdicts: boolean[] = [];
+    for (let i = 0; i < limit + 20; i++) {
+      const { verdict } = await ask((i % 2 === 0 ? a : b).limiter, key, limit);
+      verdicts.push(verdict.success);
+    }
+    // The first N pass, none after: the boundary is exact although leases were in play.
+    expect(verdicts.slice(0, limit).every(Boolean)).toBe(true);
+    expect(verdicts.slice(limit).some(Boolean)).toBe(false);
+    // And the leases saved object calls: fewer calls than requests.
+    expect(a.counter.calls + b.counter.calls).toBeLessThan(limit);
+  });
+
+  it('never lets more than N through in uneven bursts; unspent slots come back once a lease expires, so N is reached', async () => {
+    await fitInWindow(WINDOW_MS, 10_000);
+    const key = uniqueKey();
+    const limit = 120;
+    const [a, b] = [isolate(), isolate()];
+    let allowed = 0;
+    const burst = async (who: ReturnType<typeof isolate>, n: number) => {
+      for (let i = 0; i < n; i++) if ((await ask(who.limiter, key, limit)).verdict.success) allowed += 1;
+    };
+    // A warms up (its leases grow), then stops with part of a lease unspent; B runs into the limit.
+    await burst(a, 40);
+    await burst(b, 200);
+    expect(allowed).toBeLessThanOrEqual(limit);
+    const heldByA = limit - allowed;
+    expect(heldByA).toBeGreaterThan(0); // A still holds reserved slots: B was refused below N
+    expect(heldByA).toBeLessThanOrEqual(LEASE_MAX);
+
+    // A's lease expires; its next call hands the unspent slots back, and they are spent again.
+    a.advance(LEASE_MS + 1);
+    b.advance(LEASE_MS + 1);
+    await burst(a, 1);
+    await burst(b, 50);
+    await burst(a, 50);
+    expect(allowed).toBe(limit);
+  });
+
+  it('reports truthful RateLimit numbers: every allowed request sees a different remaining count, down to 0', async () => {
+    await fitInWindow(WINDOW_MS, 10_000);
+    const key = uniqueKey();
+    const limit = 64;
+    const single = isolate();
+    const remaining: number[] = [];
+    for (let i = 0; i < limit; i++) {
+      const { verdict } = await ask(single.limiter, key, limit);
+      expect(verdict).toMatchObject({ success: true, limit });
+      remaining.push(verdict.remaining);
+    }
+    expect(remaining).toEqual(Array.from({ length: limit }, (_, i) => limit - 1 - i));
+    const refused = await ask(single.limiter, key, limit);
+    expect(refused.verdict).toMatchObject({ success: false, remaining: 0 });
+    expect(single.counter.calls).toBeLessThan(limit / 2);
+  });
+
+  it('asks for one request at a time while a caller is sparse, and grows the batch only while it is spent in time', async () => {
+    await fitInWindow(WINDOW_MS, 10_000);
+    const key = uniqueKey();
+    const sparse = isolate();
+    for (let i = 0; i < 5; i++) {
+      await ask(sparse.limiter, key, 1_000);
+      sparse.advance(LEASE_MS + 1); // one request a second or less: never a batch
+    }
+    expect(sparse.counter.calls).toBe(5);
+
+    const busy = isolate();
+    const busyKey = uniqueKey();
+    for (let i = 0; i < 100; i++) await ask(busy.limiter, busyKey, 1_000);
+    // 1, 2, 4, 8, 16, 16, …: about 100 / 16 + 4 calls.
+    expect(busy.counter.calls).toBeLessThanOrEqual(Math.ceil(100 / LEASE_MAX) + 5);
+  });
+
+  it('never grants more than 1/GRANT_SHARE of what is left: near the limit each request is its own call', async () => {
+    await fitInWindow(WINDOW_MS, 10_000);
+    const key = uniqueKey();
+    const limit = GRANT_SHARE * 2;
+    const one = isolate();
+    for (let i = 0; i < limit; i++) expect((await ask(one.limiter, key, limit)).verdict.success).toBe(true);
+    // Grants of 2 at most while 16 … 9 were left, then single requests.
+    expect(one.counter.calls).toBeGreaterThanOrEqual(limit - GRANT_SHARE / 2);
+  });
+});

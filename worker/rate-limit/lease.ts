@@ -1,0 +1,178 @@
+import type { RateLimiterObject } from './durable-object';
+import { DurableObjectRateLimiter } from './durable-object-limiter';
+import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
+import { consumeSlidingWindow, type WindowCounts, type WindowVerdict } from './sliding-window';
+
+/**
+ * Rate-limit leases: one Durable Object call reserves a small batch of requests that this isolate
+ * then spends locally, for at most `LEASE_MS`, instead of one call per request (README "Rate
+ * limiting"). The object counts the whole batch when it grants it, so the limit is never
+ * exceeded, whatever the number of isolates; what an isolate did not spend it hands back on its
+ * next call for that key, so the limit is also reached: with a limit of N, N requests get through.
+ *
+ * Batches only form where they are safe and useful:
+ * - a lease grows only while this isolate spends it before it expires (steady traffic from one
+ *   caller); a sparse caller asks for one request at a time, exactly as without leases;
+ * - a grant is at most 1/`GRANT_SHARE` of what is left in the window, so near the limit every
+ *   request is counted by the object one by one and the boundary is exact.
+ */
+
+/** How long an isolate may spend a lease. */
+export const LEASE_MS = 1_000;
+/** The largest batch one call reserves. */
+export const LEASE_MAX = 16;
+/** A grant never exceeds this fraction of what is left: leases vanish near the boundary. */
+export const GRANT_SHARE = 8;
+/** Keys an isolate keeps lease records for; past it, expired records are dropped. */
+const MAX_KEYS = 10_000;
+
+/** Slots of an expired lease handed back: counted in the window that started at `windowStart`. */
+export interface LeaseReturn {
+  windowStart: number;
+  unused: number;
+}
+
+export interface LeaseGrant {
+  /** The verdict for the request that asked (its slot is the first of the batch). */
+  verdict: WindowVerdict;
+  /** Slots counted for this isolate, the asking request's included (0 when refused). */
+  granted: number;
+  /** What the object has left once the whole batch is counted. */
+  left: number;
+  windowStart: number;
+}
+
+/**
+ * The object's side (synchronous, so it stays atomic): takes back unspent slots, then counts the
+ * asking request with the usual sliding window and, if it is allowed, up to `want - 1` more.
+ */
+export function grantLease(counts: WindowCounts, limit: number, windowMs: number, want: number, returned: readonly LeaseReturn[], now: number): LeaseGrant {
+  const asked = Number.isInteger(want) && want > 1 ? want : 1;
+  for (const { windowStart, unused } of returned) {
+    if (!Number.isInteger(unused) || unused <= 0) continue;
+    // Slots still in the current or the previous window come back; older ones have slid out.
+    if (windowStart === counts.windowStart) counts.current = Math.max(0, counts.current - unused);
+    else if (windowStart === counts.windowStart - windowMs) counts.previous = Math.max(0, counts.previous - unused);
+  }
+  const verdict = consumeSlidingWindow(counts, limit, windowMs, now);
+  if (!verdict.success) return { verdict, granted: 0, left: 0, windowStart: counts.windowStart };
+  const extra = Math.max(0, Math.min(asked - 1, LEASE_MAX - 1, Math.floor((verdict.remaining + 1) / GRANT_SHARE) - 1, verdict.remaining));
+  counts.current += extra;
+  return { verdict, granted: 1 + extra, left: verdict.remaining - extra, windowStart: counts.windowStart };
+}
+
+interface Lease {
+  limit: number;
+  reset: number;
+  windowStart: number;
+  expiresAt: number;
+  granted: number;
+  /** Slots not yet spent. */
+  unused: number;
+  /** What the object had left after its last grant to this isolate. */
+  left: number;
+}
+
+/** The isolate's side: the leases it holds, one per policy, key and rule. */
+export class LeaseBook {
+  private readonly leases = new Map<string, Lease>();
+  private readonly returns = new Map<string, LeaseReturn[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A local verdict from a live lease, or null: then ask the object with `want` and `returned`. */
+  spend(name: string): WindowVerdict | null {
+    const lease = this.leases.get(name);
+    if (!lease || lease.unused === 0 || this.now() >= lease.expiresAt) return null;
+    lease.unused -= 1;
+    // As if the object had counted this request alone: what it has left plus what we still hold.
+    return { success: true, limit: lease.limit, remaining: lease.left + lease.unused, reset: lease.reset };
+  }
+
+  /** How many slots to ask for, and the unspent ones to hand back; expired leases end here. */
+  prepare(name: string): { want: number; returned: LeaseReturn[] } {
+    const lease = this.leases.get(name);
+    const returned = this.returns.get(name) ?? [];
+    this.returns.delete(name);
+    if (!lease) return { want: 1, returned };
+    // spend() found nothing to spend: a live lease is used up, and was spent in time: ask for more.
+    if (this.now() < lease.expiresAt) return { want: Math.min(LEASE_MAX, lease.granted * 2), returned };
+    this.leases.delete(name);
+    if (lease.unused > 0) returned.push({ windowStart: lease.windowStart, unused: lease.unused });
+    return { want: Math.max(1, lease.granted - lease.unused), returned };
+  }
+
+  /** Unspent slots to hand back with the next call for `name`. */
+  keepForLater(name: string, returned: LeaseReturn[]): void {
+    if (returned.length) this.returns.set(name, [...(this.returns.get(name) ?? []), ...returned]);
+  }
+
+  /** Records a grant; returns the verdict the asking request shows. */
+  record(name: string, grant: LeaseGrant): WindowVerdict {
+    const { verdict } = grant;
+    if (!verdict.success) return verdict;
+    const now = this.now();
+    const expiresAt = Math.min(now + LEASE_MS, verdict.reset);
+    const existing = this.leases.get(name);
+    if (existing && existing.windowStart === grant.windowStart && now < existing.expiresAt) {
+      // A concurrent call's lease is still live: one lease, the object's newest count.
+      existing.unused += grant.granted - 1;
+      existing.granted += grant.granted;
+      existing.left = grant.left;
+      existing.expiresAt = Math.min(existing.expiresAt, expiresAt);
+      return { ...verdict, remaining: existing.left + existing.unused };
+    }
+    if (existing && existing.unused > 0) this.keepForLater(name, [{ windowStart: existing.windowStart, unused: existing.unused }]);
+    if (this.leases.size >= MAX_KEYS) this.sweep(now);
+    this.leases.set(name, { limit: verdict.limit, reset: verdict.reset, windowStart: grant.windowStart, expiresAt, granted: grant.granted, unused: grant.granted - 1, left: grant.left });
+    return verdict;
+  }
+
+  private sweep(now: number): void {
+    // Unspent slots of dropped leases stay counted: the window ends a little stricter, never looser.
+    for (const [name, lease] of this.leases) if (now >= lease.expiresAt) this.leases.delete(name);
+    for (const name of [...this.returns.keys()].slice(0, Math.max(0, this.returns.size - MAX_KEYS))) this.returns.delete(name);
+  }
+}
+
+/** The isolate's lease book: module scope lives as long as the isolate. */
+const isolateBook = new LeaseBook();
+
+/**
+ * The embedded backend with leases: the `RATE_LIMITER` namespace, one object per
+ * `<policy>:<key>` as in `DurableObjectRateLimiter`, which still answers the health check. The
+ * time budget and the fail mode apply to lease calls as to single counts.
+ */
+export class LeasedDurableObjectRateLimiter implements RateLimiter {
+  readonly backend = 'durable-object';
+  private readonly plain: DurableObjectRateLimiter;
+
+  constructor(
+    private readonly namespace: DurableObjectNamespace<RateLimiterObject>,
+    private readonly book: LeaseBook = isolateBook,
+  ) {
+    this.plain = new DurableObjectRateLimiter(namespace);
+  }
+
+  async limit({ policy, rule, key, timeoutMs }: LimitRequest): Promise<LimitOutcome> {
+    const name = `${policy}:${key}`;
+    const leaseName = `${name}:${rule.limit}/${rule.windowMs}`;
+    const local = this.book.spend(leaseName);
+    if (local) return { kind: 'decided', verdict: local };
+    const { want, returned } = this.book.prepare(leaseName);
+    try {
+      const stub = this.namespace.get(this.namespace.idFromName(name));
+      const grant = await withinTime(stub.lease(rule.limit, rule.windowMs, want, returned), timeoutMs);
+      // A failed or late call may still have taken the returned slots back: they are not sent
+      // again (the window ends a little stricter, never looser).
+      if (grant === TIMED_OUT) return { kind: 'unavailable', reason: 'timeout', detail: `no answer within ${timeoutMs} ms` };
+      return { kind: 'decided', verdict: this.book.record(leaseName, grant) };
+    } catch (err) {
+      return { kind: 'unavailable', reason: 'error', detail: errorDetail(err) };
+    }
+  }
+
+  check(timeoutMs: number): Promise<LimiterHealth> {
+    return this.plain.check(timeoutMs);
+  }
+}
