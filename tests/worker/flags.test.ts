@@ -12,7 +12,7 @@ import {
 import { FlagsStore, HARD_TTL_MS, KV_CACHE_TTL_SECONDS } from '../../worker/flags/flags-store';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
-import { recordTally } from './tally';
+import { resilienceFigure } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
 const flagsDoc = (chatkit: Record<string, unknown>) => v.parse(v.any(), { chatkit }) as FlagInputs['flags'];
@@ -152,6 +152,7 @@ describe('bad KV values never break a request', () => {
   });
 
   const badFlags = ['{not json', '[]', '"a string"', '{"chatkit":{"rollout_percent":"50"}}', '{"chatkit":{"rollout_percent":150}}', '{"chatkit":{"allow_users":[1,2]}}', '{"chatkit":null}', 'x'.repeat(1_000_000)];
+  const badFlagsSurvived = resilienceFigure('faults_survived', badFlags.length);
   it.each(badFlags.map((value) => [value.length > 60 ? `${value.slice(0, 20)}… (${value.length} bytes)` : value, value]))('flags = %s keeps the last good value and logs once', async (_label, value) => {
     let now = 0;
     const store = new FlagsStore(freshKv(), { softTtlMs: 1_000, hardTtlMs: 1_000, now: () => now });
@@ -171,7 +172,7 @@ describe('bad KV values never break a request', () => {
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ key: 'flags', using: 'last_good' });
       expect(JSON.stringify(logged[0]).length).toBeLessThan(2_000); // the junk itself is not logged
-      await recordTally({ faults_survived: 1 });
+      await badFlagsSurvived.record();
     } finally {
       warn.mockRestore();
     }
