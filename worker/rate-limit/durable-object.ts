@@ -21,10 +21,12 @@ export type { WindowVerdict } from './sliding-window';
  */
 export class RateLimiterObject extends DurableObject<Env> {
   private readonly counts = emptyWindowCounts();
+  /** The object's clock. Tests pin it (`runInDurableObject`) to put a burst anywhere in a window. */
+  now: () => number = () => Date.now();
 
   /** Counts one request; called over RPC by `DurableObjectRateLimiter`. */
   limit(limit: number, windowMs: number): WindowVerdict {
-    return consumeSlidingWindow(this.counts, limit, windowMs, Date.now());
+    return consumeSlidingWindow(this.counts, limit, windowMs, this.now());
   }
 
   /** For `/healthz?deep=1`: proves the namespace answers, without counting anything. */
