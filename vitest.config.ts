@@ -13,9 +13,9 @@ export default defineConfig({
   test: {
     // Worker logs (one JSON line per request) are shown for failing tests only.
     silent: 'passed-only',
-    // One tally server for every project (what the root provides reaches each project's
-    // inject()) and the closing `resilience: …` summary line: tests/setup/global-tally.ts.
-    globalSetup: ['tests/setup/global-tally.ts'],
+    // The closing `resilience: …` line and the tally server behind it (what the root provides
+    // reaches each project's inject()): tests/setup/resilience-reporter.ts.
+    reporters: ['default', './tests/setup/resilience-reporter.ts'],
     projects: [
       {
         plugins: [

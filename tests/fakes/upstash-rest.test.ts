@@ -1,7 +1,7 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import { errors as upstashErrors, Redis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../helpers/wait';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../helpers/wait';
 import { startRedis, type RedisInstance } from './redis';
 import { startUpstashBridge, type UpstashBridge } from './upstash-rest';
 
@@ -138,14 +138,17 @@ describe('@upstash/ratelimit on real Redis', () => {
     Promise.all(Array.from({ length: size }, () => ratelimit.limit(identifier)));
 
   /**
-   * Ratelimit windows are aligned to the epoch. A burst that straddled a window
-   * boundary would legitimately let more than the limit through, so start it
-   * well inside a window.
+   * Ratelimit windows are aligned to the epoch, and the client computes them from `Date.now()`.
+   * The clock is stopped 100 ms into a window for the whole burst, so no burst can straddle an edge.
    */
-  async function awayFromWindowEdge(windowMs: number, marginMs = 500): Promise<void> {
-    const elapsedInWindow = Date.now() % windowMs;
-    if (elapsedInWindow > windowMs - marginMs) await sleep(windowMs - elapsedInWindow + 5);
+  function freezeInsideWindow(windowMs: number): void {
+    const now = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(now - (now % windowMs) + windowMs + 100);
   }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it.each([
     ['slidingWindow', Ratelimit.slidingWindow(5, '2 s')],
@@ -153,7 +156,7 @@ describe('@upstash/ratelimit on real Redis', () => {
   ] as const)('%s lets exactly 5 of a burst of 7 through', async (name, limiter) => {
     // ephemeralCache off: every decision must come from the Lua script in Redis, not client memory.
     const ratelimit = new Ratelimit({ redis, limiter, prefix: key(name), ephemeralCache: false, analytics: false });
-    await awayFromWindowEdge(2_000);
+    freezeInsideWindow(2_000);
     const results = await burst(ratelimit, 'user-1', 7);
     expect(results.filter((r) => r.success)).toHaveLength(5);
     expect(results.every((r) => r.reason === undefined)).toBe(true); // not a timeout fail-open
@@ -171,7 +174,7 @@ describe('@upstash/ratelimit on real Redis', () => {
       prefix: key('evalsha'),
       ephemeralCache: false,
     });
-    await awayFromWindowEdge(10_000);
+    freezeInsideWindow(10_000);
     await ratelimit.limit('u'); // loads the script (EVALSHA → NOSCRIPT → EVAL) unless an earlier test already did
     const before = await successfulEvalshaCalls();
     const results = await burst(ratelimit, 'u', 3);

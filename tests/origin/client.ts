@@ -79,8 +79,6 @@ export interface SseEvent {
   event: string;
   /** The parsed JSON of `data:` (the raw text when it is not JSON). */
   data: unknown;
-  /** `performance.now()` when the event's last byte arrived, to observe streaming. */
-  receivedAt: number;
 }
 
 /** Parses complete SSE events out of `buffer`; returns them and the unparsed rest. */
@@ -108,7 +106,7 @@ export function parseSseEvents(buffer: string): { events: Array<{ event: string;
   return { events, rest };
 }
 
-/** Reads a whole SSE response, stamping each event with its arrival time. */
+/** Reads a whole SSE response. */
 export async function readSseEvents(response: Response): Promise<SseEvent[]> {
   if (!response.body) return [];
   const decoder = new TextDecoder();
@@ -121,8 +119,7 @@ export async function readSseEvents(response: Response): Promise<SseEvent[]> {
     buffer += decoder.decode(value, { stream: true });
     const { events, rest } = parseSseEvents(buffer);
     buffer = rest;
-    const at = performance.now();
-    for (const event of events) received.push({ ...event, receivedAt: at });
+    received.push(...events);
   }
   return received;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpAndGetToken, type SignedUpUser } from '../origin/client';
 import { waitFor } from '../helpers/wait';
 import { startE2eStack, type E2eStack } from '../e2e/support/stack';
-import { recordTally } from '../worker/tally';
+import { resilienceFigure } from '../worker/tally';
 
 /**
  * Mixed load through `wrangler dev` to the reference origin (real Better Auth tokens, the real
@@ -134,6 +134,10 @@ async function send(i: number): Promise<Outcome> {
   return { kind, status: res.status, ...(problem ? { problem } : {}) };
 }
 
+const loadRequests = resilienceFigure('load_requests', TOTAL);
+/** One measurement: how many of the run's answers were not what they should be. */
+const loadUnexpected = resilienceFigure('load_unexpected', 1);
+
 describe(`load: ${TOTAL} mixed requests, ${CONCURRENCY} in flight, three users`, () => {
   it('every answer has its expected status and only its own user\'s data; each user ends with exactly the tasks they created', async () => {
     const outcomes: Outcome[] = [];
@@ -145,7 +149,7 @@ describe(`load: ${TOTAL} mixed requests, ${CONCURRENCY} in flight, three users`,
     );
 
     const unexpected = outcomes.filter((outcome) => outcome.problem !== undefined);
-    await recordTally({ load_requests: outcomes.length, load_unexpected: unexpected.length });
+    await loadUnexpected.record(unexpected.length);
 
     // Statuses per request type, e.g. {"tasks.create 201": 2000, …}: the evidence in one line.
     const byKindAndStatus: Record<string, number> = {};
@@ -164,5 +168,7 @@ describe(`load: ${TOTAL} mixed requests, ${CONCURRENCY} in flight, three users`,
       expect(titles, tag).toHaveLength(created.length);
       expect(new Set(titles), tag).toEqual(new Set(created));
     }
+    // Counted only now, after every assertion about them passed.
+    await loadRequests.record(outcomes.length);
   }, 600_000);
 });

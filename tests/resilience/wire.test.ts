@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpAndGetToken, type SignedUpUser } from '../origin/client';
 import { waitFor } from '../helpers/wait';
-import { recordTally } from '../worker/tally';
+import { resilienceFigure } from '../worker/tally';
 import { rawExchange, type RawExchange, type RawOptions } from './support/raw-http';
 import { startResilienceStack, subOf, type ResilienceStack } from './support/stack';
 import type { WireRecord } from './support/wired-origin';
@@ -70,25 +70,50 @@ function receivedSince(start: number): WireRecord[] {
   return stack.origin.wire.slice(start).filter((record) => record.path !== SHORT_BODY_PATH);
 }
 
-function expectNoLeaks(records: WireRecord[], { clientIp = '127.0.0.1' } = {}): void {
+/**
+ * Every way `records` (what the origin received) carry an identity or forwarding claim the worker
+ * did not make: an `X-User-Id` that is not the `sub` of a known user's token that came with it,
+ * anything the attacker wrote ("canary"), a header from {@link NEVER_AT_ORIGIN}, a cookie on
+ * `/api/v1/`, or an `X-Forwarded-For` other than the client's address. One entry per problem.
+ */
+function identityLeaks(records: WireRecord[], { clientIp = '127.0.0.1' } = {}): string[] {
   const users = new Set([alice.userId, bob.userId]);
+  const leaks: string[] = [];
+  for (const record of records) {
+    const where = `${record.method} ${record.path.slice(0, 120)}`;
+    if (JSON.stringify(record.headers).toLowerCase().includes('canary')) leaks.push(`${where}: an attacker's header value`);
+    for (const name of NEVER_AT_ORIGIN) if (record.headers[name] !== undefined) leaks.push(`${where}: ${name}`);
+    if (record.path.startsWith('/api/v1/')) {
+      const sub = subOf(record.headers.authorization);
+      if (sub === null || !users.has(sub)) leaks.push(`${where}: not a known user's token`);
+      if (record.headers['x-user-id'] !== sub) leaks.push(`${where}: X-User-Id ${record.headers['x-user-id']} is not the token's sub`);
+      if (record.headers.cookie !== undefined) leaks.push(`${where}: cookie`);
+    } else if (record.headers['x-user-id'] !== undefined) {
+      leaks.push(`${where}: X-User-Id outside /api/v1/`);
+    }
+    // The worker's own JWKS fetch is the one request it does not forward for a client.
+    if (record.path !== JWKS_PATH && record.headers['x-forwarded-for'] !== clientIp) {
+      leaks.push(`${where}: X-Forwarded-For ${record.headers['x-forwarded-for']}, expected ${clientIp}`);
+    }
+  }
+  return leaks;
+}
+
+/** Only `/api/v1/` and `/api/auth/` paths with the origin's own Host, and no identity leak. */
+function expectNoLeaks(records: WireRecord[], options: { clientIp?: string } = {}): void {
   for (const record of records) {
     const where = `${record.method} ${record.path.slice(0, 120)}`;
     expect(record.path, where).toMatch(/^\/api\/(v1|auth)\//);
     expect(record.path.toLowerCase(), where).not.toContain('__origin');
     expect(record.headers.host, where).toBe(`127.0.0.1:${stack.origin.port}`);
-    expect(JSON.stringify(record.headers).toLowerCase(), where).not.toContain('canary');
-    for (const name of NEVER_AT_ORIGIN) expect(record.headers[name], `${where}: ${name}`).toBeUndefined();
-    if (record.path.startsWith('/api/v1/')) {
-      const sub = subOf(record.headers.authorization);
-      expect(sub !== null && users.has(sub), `${where}: a known user's token`).toBe(true);
-      expect(record.headers['x-user-id'], `${where}: X-User-Id is the token's sub`).toBe(sub);
-      expect(record.headers.cookie, where).toBeUndefined();
-    } else {
-      expect(record.headers['x-user-id'], where).toBeUndefined();
-    }
-    if (record.headers['x-forwarded-for'] !== undefined) expect(record.headers['x-forwarded-for'], where).toBe(clientIp);
   }
+  expect(identityLeaks(records, options)).toEqual([]);
+}
+
+/** Measures the identity leaks in `records` for the summary line, then asserts there are none. */
+async function expectNoLeaksMeasured(records: WireRecord[], options: { clientIp?: string } = {}): Promise<void> {
+  await identityLeaksFigure.record(identityLeaks(records, options).length);
+  expectNoLeaks(records, options);
 }
 
 interface WireCase {
@@ -107,6 +132,7 @@ interface WireCase {
 
 /** The one request that may reach the origin late, after its case is over: left out of later cases' windows. */
 const SHORT_BODY_PATH = '/api/v1/__test/upload?m=short-body';
+const JWKS_PATH = '/api/auth/jwks';
 const host = () => `Host: 127.0.0.1:${stack.port}\r\n`;
 const asAlice = () => `Authorization: Bearer ${alice.token}\r\n`;
 const get = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\n${host()}${asAlice()}${extra}\r\n`;
@@ -466,17 +492,22 @@ const cases: WireCase[] = [
   },
 ];
 
+// Every wire case, the CF-Connecting-IP case and the oversize chunked body at the end.
+const smugglingBlocked = resilienceFigure('smuggling_blocked', cases.length + 2);
+/** Measured in what the origin received during each of those cases. */
+const identityLeaksFigure = resilienceFigure('identity_leaks', cases.length + 2);
+
 describe('smuggling and spoofing on the wire (raw TCP → wrangler dev → origin)', () => {
   it.each(cases.map((wireCase) => [wireCase.name, wireCase] as const))('%s', async (_name, wireCase) => {
     const start = stack.origin.wire.length;
     const exchange = await rawExchange(stack.port, wireCase.request(), { deadlineMs: 15_000, ...wireCase.options });
     expect(exchange.responses.map((response) => response.status), `responses (closed: ${exchange.closed}, gave up: ${exchange.gaveUp})`).toEqual(wireCase.statuses);
     if (wireCase.code) expect((JSON.parse(exchange.responses[0]!.body) as { error: { code: string } }).error.code).toBe(wireCase.code);
-    const records = receivedSince(start).filter((record) => record.path !== '/api/auth/jwks');
+    const records = receivedSince(start).filter((record) => record.path !== JWKS_PATH);
+    await expectNoLeaksMeasured(receivedSince(start));
     expect(records.map((record) => record.path)).toEqual(wireCase.reaches);
-    expectNoLeaks(receivedSince(start));
     await wireCase.also?.(exchange, records);
-    await recordTally({ smuggling_blocked: 1 });
+    await smugglingBlocked.record();
   });
 
   it("CF-Connecting-IP is the only source of X-Forwarded-For; wrangler dev keeps a client's own (Cloudflare's edge overwrites it)", async () => {
@@ -491,14 +522,16 @@ describe('smuggling and spoofing on the wire (raw TCP → wrangler dev → origi
     // One address, from CF-Connecting-IP only, never the browser's X-Forwarded-For/X-Real-IP/True-Client-IP.
     // Locally that header is the client's to choose (miniflare only fills it in when absent), so
     // local X-Forwarded-For values prove nothing; behind Cloudflare it is the real peer address.
-    expectNoLeaks(records, { clientIp: '203.0.113.7' });
-    await recordTally({ smuggling_blocked: 1 });
+    await expectNoLeaksMeasured(records, { clientIp: '203.0.113.7' });
+    await smugglingBlocked.record();
   });
 
   it('over the whole file: nothing outside /api/v1/ and /api/auth/, nothing to /__origin, every X-User-Id the sub of its token', () => {
     expectNoLeaks(stack.origin.wire.filter((record) => record.headers['x-forwarded-for'] !== '203.0.113.7'));
     const paths = new Set(stack.origin.wire.map((record) => record.path));
-    for (const path of cases.flatMap((wireCase) => wireCase.reaches)) expect(paths.has(path), path).toBe(true);
+    const expectedPaths = cases.flatMap((wireCase) => wireCase.reaches);
+    expect(expectedPaths.length).toBeGreaterThan(10);
+    expect(expectedPaths.filter((path) => !paths.has(path))).toEqual([]);
     expect(stack.origin.wire.filter((record) => record.path.includes('__origin'))).toEqual([]);
     const v1 = stack.origin.wire.filter((record) => record.path.startsWith('/api/v1/'));
     expect(v1.filter((record) => record.headers['x-user-id'] !== subOf(record.headers.authorization))).toEqual([]);
@@ -506,10 +539,12 @@ describe('smuggling and spoofing on the wire (raw TCP → wrangler dev → origi
   });
 
   it('the body cut short (Content-Length 100, 5 bytes sent) never completed at the origin, if it got there at all', async () => {
-    for (const attempt of stack.origin.state.requests.filter((entry) => entry.path === SHORT_BODY_PATH)) {
-      await waitFor(() => attempt.aborted, { description: 'the origin to see the upload cut off' });
-      expect(attempt.status).toBeNull();
-    }
+    // Whether the streamed request reached the origin is up to wrangler dev; either way it
+    // arrived at most once, and every arrival was cut off without an answer.
+    const attempts = stack.origin.state.requests.filter((entry) => entry.path === SHORT_BODY_PATH);
+    expect(attempts.length).toBeLessThanOrEqual(1);
+    await waitFor(() => attempts.every((attempt) => attempt.aborted), { description: 'the origin to see the upload cut off' });
+    expect(attempts.filter((attempt) => attempt.status !== null)).toEqual([]);
   });
 });
 
@@ -611,8 +646,8 @@ describe('oversize chunked body (last: wrangler dev stumbles on the request afte
     );
     expect(exchange.responses.map((response) => response.status)).toEqual([413]);
     expect((JSON.parse(exchange.responses[0]!.body) as { error: { code: string } }).error.code).toBe('payload_too_large');
-    expect(receivedSince(start).filter((record) => record.path !== '/api/auth/jwks')).toEqual([]);
-    expectNoLeaks(receivedSince(start));
-    await recordTally({ smuggling_blocked: 1 });
+    await expectNoLeaksMeasured(receivedSince(start));
+    expect(receivedSince(start).filter((record) => record.path !== JWKS_PATH)).toEqual([]);
+    await smugglingBlocked.record();
   });
 });

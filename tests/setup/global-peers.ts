@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   project.provide('issuerUrl', issuer.url);
   project.provide('issuerAudience', issuer.audience);
 
-  // `tallyUrl` and the closing `resilience: …` line come from tests/setup/global-tally.ts (root).
+  // `tallyUrl` and the closing `resilience: …` line come from tests/setup/resilience-reporter.ts.
   return async () => {
     await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close()]);
   };

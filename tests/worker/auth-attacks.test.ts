@@ -14,7 +14,7 @@ import {
   signWithIssuer,
   trustTestIssuer,
 } from './tokens';
-import { recordTally } from './tally';
+import { resilienceFigure } from './tally';
 
 /**
  * The authentication attack corpus: every case must be answered 401 `unauthorized` with a
@@ -112,6 +112,10 @@ const cases: AttackCase[] = [
   { name: 'JWKS endpoint hangs', env: trustTestIssuer('/jwks-slow'), authorization: async () => bearer(await signWithIssuer()) },
 ];
 
+const attacksRejected = resilienceFigure('attacks_rejected', cases.length);
+/** Measured per case from the origin's own request log, matched by the case's marker. */
+const attacksReachedOrigin = resilienceFigure('attacks_reached_origin', cases.length);
+
 describe('authentication attack corpus', () => {
   it.each(cases)('$name → 401, origin never contacted', async (attack) => {
     const marker = uniqueMarker('auth');
@@ -119,13 +123,15 @@ describe('authentication attack corpus', () => {
     const headers: Record<string, string> = authorization === null ? {} : { authorization };
     const res = await callWorker(`/api/v1/__test/echo?m=${marker}`, { headers }, { ...trustTestIssuer(), ...attack.env });
 
+    const atOrigin = await originRequestsMatching(marker);
+    await attacksReachedOrigin.record(atOrigin.length);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
     const body = v.parse(ErrorBodySchema, await res.json());
     expect(body.error.code).toBe('unauthorized');
     expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
-    expect(await originRequestsMatching(marker)).toEqual([]);
-    await recordTally({ attacks_rejected: 1 });
+    expect(atOrigin).toEqual([]);
+    await attacksRejected.record();
   });
 
   it(`has at least 30 cases (${cases.length})`, () => {

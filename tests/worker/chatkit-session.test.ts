@@ -6,7 +6,7 @@ import { FlagsResponseSchema } from '../../shared/flags';
 import { SessionCancelResponseSchema, SessionResponseSchema, type SessionResponse } from '../../shared/session';
 import { signUpAndGetToken } from '../origin/client';
 import { callWorker } from './support';
-import { recordTally } from './tally';
+import { resilienceFigure } from './tally';
 
 /**
  * `POST /api/chatkit/session` and `/session/cancel` in hosted mode, through the real app
@@ -378,6 +378,9 @@ describe('gating', () => {
 // --- upstream failures --------------------------------------------------------------------------
 
 describe('OpenAI failures', () => {
+  // 401/403, 429, 3 retried once, 3 failing twice, a hang, 5 cancels.
+  const faultsSurvived = resilienceFigure('faults_survived', 2 + 1 + 3 + 3 + 1 + 5);
+
   it.each(['401', '403'] as const)('OpenAI %s (bad key) → 502 upstream_error; the reason is logged for the operator only', async (mode) => {
     await setFakeMode(mode, { times: 1 });
     const { result: res, creates } = await countCreates(alice.userId, () => postSession(alice.token, {}));
@@ -387,7 +390,7 @@ describe('OpenAI failures', () => {
     const [event] = logged('chatkit_upstream_rejected_key');
     expect(event).toMatchObject({ level: 'error', status: Number(mode), user_id: alice.userId, hint: expect.stringContaining('OPENAI_API_KEY') });
     expect(event!.openai_request_id).toMatch(/^req_/);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('OpenAI 429 → 429 rate_limited with its Retry-After, not retried', async () => {
@@ -396,7 +399,7 @@ describe('OpenAI failures', () => {
     await expectError(res, 429, 'rate_limited');
     expect(res.headers.get('retry-after')).toBe('7');
     expect(creates).toHaveLength(1);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it.each(['500', '503', 'reset'] as const)('one %s is retried once, and the user gets a session', async (mode) => {
@@ -407,7 +410,7 @@ describe('OpenAI failures', () => {
     expect(logged('chatkit_upstream_retry')).toHaveLength(1);
     expect(logged('chatkit_upstream_retry')[0]!.delay_ms).toBeGreaterThanOrEqual(100);
     expect(logged('chatkit_upstream_retry')[0]!.delay_ms).toBeLessThanOrEqual(300);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it.each(['500', '503', 'reset'] as const)('%s twice → 502 upstream_error after exactly one retry', async (mode) => {
@@ -416,17 +419,17 @@ describe('OpenAI failures', () => {
     await expectError(res, 502, 'upstream_error');
     expect(creates).toHaveLength(2);
     expect(logged('chatkit_upstream_retry')).toHaveLength(1);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('a hanging OpenAI → 504 upstream_timeout after OPENAI_TIMEOUT_MS, not retried', async () => {
     await setFakeMode('hang', { times: 1 });
-    const started = Date.now();
     const { result: res, creates } = await countCreates(alice.userId, () => postSession(alice.token, {}, { OPENAI_TIMEOUT_MS: '300' }));
     await expectError(res, 504, 'upstream_timeout');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The worker's own deadline answered (the fake never does), once.
+    expect(logged('chatkit_upstream_timeout')).toMatchObject([{ operation: 'create', attempts: 1 }]);
     expect(creates).toHaveLength(1);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it.each([
@@ -441,7 +444,7 @@ describe('OpenAI failures', () => {
     await expectError(await postCancel(alice.token, { session_id: session.session_id }, { OPENAI_TIMEOUT_MS: '300' }), status, code);
     expect(await cancelsOf(rawSessionId(session.session_id))).toHaveLength(1);
     expect(logged('chatkit_upstream_retry')).toHaveLength(0);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('no client secret and no API key in any log line or error body, across success, refresh and failure', async () => {

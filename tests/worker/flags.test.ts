@@ -12,7 +12,7 @@ import {
 import { FlagsStore, HARD_TTL_MS, KV_CACHE_TTL_SECONDS } from '../../worker/flags/flags-store';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
-import { recordTally } from './tally';
+import { resilienceFigure } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
 const flagsDoc = (chatkit: Record<string, unknown>) => v.parse(v.any(), { chatkit }) as FlagInputs['flags'];
@@ -61,6 +61,29 @@ describe('resolution order (first match wins)', () => {
 });
 
 describe('rollout buckets', () => {
+  it('are fnv1a+fmix32("chatkit:" + id) mod 100: fixed vectors', () => {
+    // Written out once from an independent implementation (arbitrary-precision integers,
+    // masked to 32 bits, over the UTF-8 bytes), never computed by the code under test.
+    const vectors: Array<[string, number]> = [
+      ['', 37], // hash 772133437
+      ['a', 35], // 1683738335
+      ['alice', 44], // 1680562744
+      ['bob', 16], // 3077477716
+      ['user_1', 87], // 986824087
+      ['user_2', 44], // 1244341944
+      ['u_123', 97], // 1915979397
+      ['Zx9QmK2pL7vB', 10], // 3821647510
+      ['00000000-0000-4000-8000-000000000000', 32], // 3132534832
+      ['ünïcödé', 79], // 3453157979
+      ['用户', 19], // 3209150419
+      ['🚀rocket', 61], // 1646801561
+    ];
+    expect(vectors.map(([id]) => [id, rolloutBucket(id)])).toEqual(vectors);
+    // And what that means for a rollout: bob (bucket 16) is out at 16 %, in at 17 %.
+    expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":16}}') }), 'bob')).toEqual({ variant: 'legacy', reason: 'not_in_rollout' });
+    expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":17}}') }), 'bob')).toEqual({ variant: 'chatkit', reason: 'rollout' });
+  });
+
   const ids = Array.from({ length: 100_000 }, (_, i) => `user_${i.toString(36)}_${(i * 7919) % 1000}`);
   const buckets = ids.map(rolloutBucket);
 
@@ -152,6 +175,7 @@ describe('bad KV values never break a request', () => {
   });
 
   const badFlags = ['{not json', '[]', '"a string"', '{"chatkit":{"rollout_percent":"50"}}', '{"chatkit":{"rollout_percent":150}}', '{"chatkit":{"allow_users":[1,2]}}', '{"chatkit":null}', 'x'.repeat(1_000_000)];
+  const badFlagsSurvived = resilienceFigure('faults_survived', badFlags.length);
   it.each(badFlags.map((value) => [value.length > 60 ? `${value.slice(0, 20)}… (${value.length} bytes)` : value, value]))('flags = %s keeps the last good value and logs once', async (_label, value) => {
     let now = 0;
     const store = new FlagsStore(freshKv(), { softTtlMs: 1_000, hardTtlMs: 1_000, now: () => now });
@@ -171,7 +195,7 @@ describe('bad KV values never break a request', () => {
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ key: 'flags', using: 'last_good' });
       expect(JSON.stringify(logged[0]).length).toBeLessThan(2_000); // the junk itself is not logged
-      await recordTally({ faults_survived: 1 });
+      await badFlagsSurvived.record();
     } finally {
       warn.mockRestore();
     }

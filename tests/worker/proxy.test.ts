@@ -5,7 +5,7 @@ import { signUpAndGetToken } from '../origin/client';
 import { waitFor } from '../helpers/wait';
 import { originRequests, originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';
-import { recordTally } from './tally';
+import { resilienceFigure } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
 interface Echo {
@@ -28,9 +28,16 @@ async function expectContractError(res: Response, status: number, code: string) 
   return body;
 }
 
+/** Identity headers a browser may forge; none may reach the origin. */
+const FORGED_IDENTITY_HEADERS = ['x-user-email', 'forwarded', 'x-forwarded-host', 'x-forwarded-user', 'x-real-ip', 'x-remote-user', 'cookie', 'proxy-authorization'];
+
 describe('what the origin receives on /api/v1/*', () => {
+  const smugglingBlocked = resilienceFigure('smuggling_blocked', 1);
+  const identityLeaks = resilienceFigure('identity_leaks', 1);
+
   it('gets X-User-Id from the token only; identity headers the browser sent are dropped', async () => {
-    const res = await call('/api/v1/__test/echo?x=1', {
+    const marker = uniqueMarker('identity');
+    const res = await call(`/api/v1/__test/echo?x=1&m=${marker}`, {
       headers: {
         ...(await authed('the-real-user')),
         'x-user-id': 'victim',
@@ -45,18 +52,22 @@ describe('what the origin receives on /api/v1/*', () => {
         'x-request-id': 'client-chosen-id-123',
       },
     });
+    // What the origin's own recorder saw, not only what the echo says.
+    const atOrigin = await originRequestsMatching(marker);
+    const leaks = atOrigin.filter((record) => record.headers['x-user-id'] !== 'the-real-user' || FORGED_IDENTITY_HEADERS.some((name) => name in record.headers));
+    await identityLeaks.record(leaks.length);
+    expect(atOrigin).toHaveLength(1);
+    expect(leaks).toEqual([]);
     expect(res.status).toBe(200);
     const echo = (await res.json()) as Echo;
     expect(echo.headers['x-user-id']).toBe('the-real-user');
-    for (const name of ['x-user-email', 'forwarded', 'x-forwarded-host', 'x-forwarded-user', 'x-real-ip', 'x-remote-user', 'cookie', 'proxy-authorization']) {
-      expect(echo.headers[name], name).toBeUndefined();
-    }
+    for (const name of FORGED_IDENTITY_HEADERS) expect(echo.headers[name], name).toBeUndefined();
     expect(echo.headers['x-request-id']).toBe('client-chosen-id-123');
     expect(echo.headers['x-forwarded-proto']).toBe('http');
     expect(echo.headers.authorization).toMatch(/^Bearer /);
-    expect(echo.path).toBe('/api/v1/__test/echo?x=1');
+    expect(echo.path).toBe(`/api/v1/__test/echo?x=1&m=${marker}`);
     expect(res.headers.get('x-request-id')).toBe('client-chosen-id-123');
-    await recordTally({ smuggling_blocked: 1 });
+    await smugglingBlocked.record();
   });
 
   it('replaces a malformed X-Request-Id with a fresh one and forwards that', async () => {
@@ -107,6 +118,7 @@ describe('path normalisation', () => {
     '/api/v1/..;/__test/echo',
     '/api/v1/%2e%2e;jsessionid=1/__test/echo',
   ];
+  const escapesBlocked = resilienceFigure('smuggling_blocked', escapes.length);
   it.each(escapes)('%s is refused and never reaches the origin', async (path) => {
     const marker = uniqueMarker('path');
     const res = await call(`${path}?m=${marker}`, { headers: await authed() });
@@ -114,7 +126,7 @@ describe('path normalisation', () => {
     const body = v.parse(ErrorBodySchema, await res.json());
     expect(['bad_request', 'not_found']).toContain(body.error.code);
     expect(await originRequestsMatching(marker)).toEqual([]);
-    await recordTally({ smuggling_blocked: 1 });
+    await escapesBlocked.record();
   });
 
   it('still forwards ordinary paths, trailing slash and encoded characters in a segment', async () => {
@@ -127,18 +139,24 @@ describe('path normalisation', () => {
 });
 
 describe('streaming and origin failures', () => {
+  const faultsSurvived = resilienceFigure('faults_survived', 4);
+
   it('passes SSE chunks through before the origin finishes its stream', async () => {
-    const res = await call('/api/v1/__test/sse?n=4&interval_ms=150', { headers: { ...(await authed()), accept: 'text/event-stream' } });
+    // The origin's second event is ten minutes away: the first can only arrive if nothing waits for the rest.
+    const res = await call('/api/v1/__test/sse?n=2&interval_ms=600000', { headers: { ...(await authed()), accept: 'text/event-stream' } });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toContain('no-transform');
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const first = await reader.read();
-    // The first read holds the first event only: nothing waited for the rest of the stream.
-    expect(first.value).toContain('"i":0');
-    expect(first.value).not.toContain('"i":3');
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += chunk.value;
-    expect(rest).toContain('"i":3');
+    let text = '';
+    while (!text.includes('"i":0')) text += (await reader.read()).value ?? '';
+    expect(text).not.toContain('"i":1');
+    await reader.cancel();
+  });
+
+  it('passes a whole SSE stream through to its end', async () => {
+    const res = await call('/api/v1/__test/sse?n=4&interval_ms=20', { headers: { ...(await authed()), accept: 'text/event-stream' } });
+    const text = await res.text();
+    expect([0, 1, 2, 3].map((i) => text.includes(`"i":${i}`))).toEqual([true, true, true, true]);
   });
 
   it('cancels the origin request when the browser aborts an SSE stream', async () => {
@@ -152,13 +170,13 @@ describe('streaming and origin failures', () => {
       return seen[0]?.aborted ? seen : null;
     }, { timeoutMs: 5_000 });
     expect(record!.aborted).toBe(true);
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('origin down → 502 upstream_error', async () => {
     const res = await call('/api/v1/tasks', { headers: await authed() }, { ORIGIN_URL: 'http://127.0.0.1:9' });
     await expectContractError(res, 502, 'upstream_error');
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('origin hanging → 504 upstream_timeout after ORIGIN_TIMEOUT_MS, and the origin sees the request dropped', async () => {
@@ -167,14 +185,14 @@ describe('streaming and origin failures', () => {
     const body = await expectContractError(res, 504, 'upstream_timeout');
     expect(body.error.message).toContain('300 ms');
     await waitFor(async () => (await originRequestsMatching(marker))[0]?.aborted || null, { timeoutMs: 5_000 });
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('origin 500 → 502 upstream_error without the origin body', async () => {
     const res = await call('/api/v1/__test/status/500', { headers: await authed() });
     const body = await expectContractError(res, 502, 'upstream_error');
     expect(JSON.stringify(body)).not.toContain('on purpose');
-    await recordTally({ faults_survived: 1 });
+    await faultsSurvived.record();
   });
 
   it('origin 4xx answers pass through unchanged', async () => {

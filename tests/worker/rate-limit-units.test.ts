@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../worker/config';
 import { rateLimitHeaders } from '../../worker/middleware/rate-limit';
 import { ipKey, userKey } from '../../worker/rate-limit/client-key';
-import { DEFAULT_RULES, parseRule } from '../../worker/rate-limit/policies';
+import { parseRule } from '../../worker/rate-limit/policies';
 import { consumeSlidingWindow, emptyWindowCounts } from '../../worker/rate-limit/sliding-window';
 import { callWorker } from './support';
 
@@ -14,13 +14,23 @@ describe('RATE_LIMIT_* parsing', () => {
     for (const bad of ['', '20', '20/0', '0/60', '-1/60', '1.5/60', '20/60s', 'abc', '20/86401']) expect(parseRule(bad)).toBeNull();
   });
 
-  it('fills in documented defaults and names the var of a malformed value', () => {
-    const base = { ...env, RATE_LIMIT_SESSION: '', RATE_LIMIT_CHAT: undefined, RATE_LIMIT_TIMEOUT_MS: '', RATE_LIMIT_FAIL_MODE: '' } as Record<string, unknown>;
+  it('fills in the defaults README "Configuration" prints, and names the var of a malformed value', () => {
+    const unset = ['RATE_LIMIT_SESSION', 'RATE_LIMIT_CHAT', 'RATE_LIMIT_API', 'RATE_LIMIT_AUTH', 'RATE_LIMIT_ANONYMOUS', 'RATE_LIMIT_TIMEOUT_MS', 'RATE_LIMIT_FAIL_MODE', 'ORIGIN_TIMEOUT_MS', 'MAX_BODY_BYTES', 'OPENAI_TIMEOUT_MS', 'FLAGS_CACHE_TTL_SECONDS'];
+    const base = { ...env, ...Object.fromEntries(unset.map((name, i) => [name, i % 2 ? undefined : ''])) } as Record<string, unknown>;
     const config = parseConfig(base);
     if (config instanceof ConfigError) throw config;
-    expect(config.rateLimits.policies.session).toEqual(DEFAULT_RULES.session);
-    expect(config.rateLimits.policies.chat).toEqual({ limit: 20, windowMs: 60_000 });
+    // `10/60`, `20/60`, `120/60`, `30/60`, `60/60`; 1000, `open`
+    expect(config.rateLimits.policies).toEqual({
+      session: { limit: 10, windowMs: 60_000 },
+      chat: { limit: 20, windowMs: 60_000 },
+      api: { limit: 120, windowMs: 60_000 },
+      auth: { limit: 30, windowMs: 60_000 },
+      anonymous: { limit: 60, windowMs: 60_000 },
+    });
     expect(config.rateLimits).toMatchObject({ timeoutMs: 1_000, failMode: 'open' });
+    // 15000, 1048576, 10000, 5
+    expect(config).toMatchObject({ originTimeoutMs: 15_000, maxBodyBytes: 1_048_576, flagsCacheTtlMs: 5_000 });
+    expect(config.chatkit).toMatchObject({ openaiTimeoutMs: 10_000 });
 
     const broken = parseConfig({ ...base, RATE_LIMIT_CHAT: '20 per minute', RATE_LIMIT_FAIL_MODE: 'sometimes' });
     expect(broken).toBeInstanceOf(ConfigError);

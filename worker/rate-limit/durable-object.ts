@@ -22,10 +22,12 @@ export type { WindowVerdict } from './sliding-window';
  */
 export class RateLimiterObject extends DurableObject<Env> {
   private readonly counts = emptyWindowCounts();
+  /** The object's clock. Tests pin it (`runInDurableObject`) to put a burst anywhere in a window. */
+  now: () => number = () => Date.now();
 
   /** Counts one request; called over RPC by `DurableObjectRateLimiter`. */
   limit(limit: number, windowMs: number): WindowVerdict {
-    return consumeSlidingWindow(this.counts, limit, windowMs, Date.now());
+    return consumeSlidingWindow(this.counts, limit, windowMs, this.now());
   }
 
   /** Counts one request and reserves up to `want - 1` more for the calling isolate (lease.ts). */

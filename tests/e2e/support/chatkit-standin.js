@@ -1,19 +1,54 @@
 /**
  * Local stand-in for OpenAI's ChatKit web component script (chatkit.js from the ChatKit CDN,
- * unreachable here). Served by the end-to-end tests in place of the CDN URL. It follows the
- * public contract of `<openai-chatkit>` that @openai/chatkit-react relies on:
+ * unreachable here and closed source). Served by the end-to-end tests in place of the CDN URL,
+ * after `window.__chatkitProtocol` (the valibot schemas of shared/chatkit.ts, bundled by
+ * ./browser.ts), so it checks every answer against the same protocol the worker is built to.
+ *
+ * The element follows the public contract of `<openai-chatkit>` that @openai/chatkit-react uses:
  *  - `customElements.define('openai-chatkit', …)` with `setOptions(options)` (replaces all options);
  *  - `api` is either hosted `{ getClientSecret }` or custom `{ url, domainKey, fetch? }`, and mixing
  *    them is refused like the real runtime does (`InvalidFrameParamsError`);
  *  - DOM events `chatkit.ready`, `chatkit.error`, `chatkit.effect`, `chatkit.response.start/end`,
  *    `chatkit.thread.change` with the documented `detail` shapes.
- * In custom mode it speaks ChatKit's server protocol through `api.fetch`: `threads.create`,
- * `threads.add_user_message` (SSE, `data: <json>` frames), `threads.list`, `threads.get_by_id`,
- * and renders the items, so Chromium drives the real worker end to end. Everything it saw is
- * recorded on `window.__chatkitStandin` for the tests.
+ *
+ * In custom mode it speaks ChatKit's server protocol through `api.fetch` (README "ChatKit: two
+ * modes"): `threads.create` / `threads.add_user_message` (streams; the stop button aborts one),
+ * `threads.list` and `items.list` followed page by page through `after`, `threads.get_by_id`,
+ * `threads.update` (rename), `threads.delete`, `items.feedback`. Opening a thread lists its items
+ * again through `items.list`, which must agree with what `threads.get_by_id` returned.
+ *
+ * It is strict where the real client is unknown: every protocol error is recorded in
+ * `window.__chatkitStandin.protocolErrors` and reported to the test (`window.__e2eReportProblem`,
+ * see ./page-problems.ts), which fails it. A protocol error is a wrong `Content-Type`, a frame that
+ * is not exactly one `data: <json>` line, an event or document that does not match the schemas
+ * (unknown event types included), and, per stream: anything after `error`; an `error` after the
+ * answer was complete; `thread.created` anywhere but first; an item added twice, or before
+ * `stream_options`; an update for an item never added or already done; a text delta or part done
+ * before its `content_part.added`; an item done with a content part still open; an item removed
+ * that was never seen; and an added item never done or removed when the stream ends. Items and
+ * threads repeated across pages are errors too.
  */
 (() => {
-  const record = (window.__chatkitStandin = { options: null, secrets: [], requests: [], events: [], errors: [] });
+  const record = (window.__chatkitStandin = { options: null, secrets: [], requests: [], events: [], errors: [], protocolErrors: [] });
+  /** One thread or item per page, so that following `after` is exercised on every listing. */
+  const PAGE_SIZE = 1;
+
+  const protocolError = (message) => {
+    record.protocolErrors.push(message);
+    if (typeof window.__e2eReportProblem === 'function') void window.__e2eReportProblem('protocol', message);
+  };
+
+  /** Checks `value` against a schema of shared/chatkit.ts; a mismatch is a protocol error. */
+  const conforms = (shape, value, what) => {
+    const protocol = window.__chatkitProtocol;
+    if (!protocol) {
+      protocolError('the protocol schemas (window.__chatkitProtocol) were not loaded before the stand-in');
+      return false;
+    }
+    const problem = protocol.problemWith(shape, value);
+    if (problem) protocolError(`${what}: ${problem}`);
+    return problem === null;
+  };
 
   const textOf = (item) => {
     if (item.type === 'user_message') return item.content.filter((p) => p.type === 'input_text').map((p) => p.text).join('');
@@ -22,12 +57,96 @@
     return '';
   };
 
+  /** The order rules for one streamed response (see the header). */
+  class StreamOrder {
+    constructor(requestType) {
+      this.requestType = requestType;
+      this.count = 0;
+      this.errored = false;
+      this.answered = false;
+      this.streamOptions = false;
+      /** item id → { type, state: 'open' | 'done' | 'removed', parts: Map<index, 'open' | 'done'> } */
+      this.items = new Map();
+    }
+
+    check(event) {
+      const at = `${this.requestType} event ${this.count} (${event.type})`;
+      this.count += 1;
+      if (this.errored) protocolError(`${at}: after an error event`);
+      switch (event.type) {
+        case 'thread.created':
+          if (this.count !== 1 || this.requestType !== 'threads.create') protocolError(`${at}: thread.created is only the first event of threads.create`);
+          break;
+        case 'stream_options':
+          this.streamOptions = true;
+          break;
+        case 'thread.item.added': {
+          if (this.items.has(event.item.id)) protocolError(`${at}: item ${event.item.id} added twice`);
+          if (!this.streamOptions) protocolError(`${at}: item ${event.item.id} added before stream_options`);
+          this.items.set(event.item.id, { type: event.item.type, state: 'open', parts: new Map() });
+          break;
+        }
+        case 'thread.item.updated':
+          this.checkUpdate(at, event);
+          break;
+        case 'thread.item.done': {
+          const item = this.items.get(event.item.id);
+          if (item && item.state !== 'open') protocolError(`${at}: item ${event.item.id} done while ${item.state}`);
+          if (item) for (const [index, state] of item.parts) if (state === 'open') protocolError(`${at}: item ${event.item.id} done before content_part.done of part ${index}`);
+          this.items.set(event.item.id, { type: event.item.type, state: 'done', parts: item ? item.parts : new Map() });
+          if (event.item.type === 'assistant_message') this.answered = true;
+          break;
+        }
+        case 'thread.item.removed': {
+          const item = this.items.get(event.item_id);
+          if (!item || item.state === 'removed') protocolError(`${at}: removed item ${event.item_id}, which was ${item ? 'already removed' : 'never seen'}`);
+          else item.state = 'removed';
+          break;
+        }
+        case 'error':
+          if (this.answered) protocolError(`${at}: error after the answer was complete`);
+          this.errored = true;
+          break;
+        default:
+          break;
+      }
+    }
+
+    checkUpdate(at, event) {
+      const item = this.items.get(event.item_id);
+      if (!item) return protocolError(`${at}: update ${event.update.type} for item ${event.item_id}, never added`);
+      if (item.state !== 'open') return protocolError(`${at}: update ${event.update.type} for item ${event.item_id} after it was ${item.state}`);
+      const kind = event.update.type.split('.')[0];
+      if (kind !== item.type) return protocolError(`${at}: ${event.update.type} on a ${item.type} item`);
+      const index = event.update.content_index;
+      switch (event.update.type) {
+        case 'assistant_message.content_part.added':
+          if (item.parts.has(index)) protocolError(`${at}: content part ${index} added twice`);
+          item.parts.set(index, 'open');
+          break;
+        case 'assistant_message.content_part.text_delta':
+        case 'assistant_message.content_part.annotation_added':
+        case 'assistant_message.content_part.done':
+          if (item.parts.get(index) !== 'open') protocolError(`${at}: content part ${index} is ${item.parts.get(index) || 'not added'}`);
+          if (event.update.type.endsWith('.done')) item.parts.set(index, 'done');
+          break;
+        default:
+          break;
+      }
+    }
+
+    end() {
+      for (const [id, item] of this.items) if (item.state === 'open') protocolError(`${this.requestType}: the stream ended without thread.item.done for ${item.type} ${id}`);
+    }
+  }
+
   class StandinChatKit extends HTMLElement {
     constructor() {
       super();
       this.options = null;
       this.threadId = null;
       this.items = new Map();
+      this.streaming = null;
     }
 
     emit(name, detail) {
@@ -37,7 +156,12 @@
 
     fail(message) {
       record.errors.push(message);
+      this.part('error').textContent = message;
       this.emit('chatkit.error', { error: new Error(message) });
+    }
+
+    part(name) {
+      return this.querySelector(`[data-standin="${name}"]`);
     }
 
     setOptions(options) {
@@ -46,17 +170,17 @@
       record.options = JSON.parse(JSON.stringify(options, (key, value) => (typeof value === 'function' ? `[function ${key}]` : value)));
       const hosted = typeof api.getClientSecret === 'function';
       const custom = typeof api.url === 'string';
+      this.render();
       if (hosted === custom || (custom && !api.domainKey) || (hosted && 'domainKey' in api)) {
         this.fail('InvalidFrameParamsError: Invalid frame params: ChatKit.create(): ✖ Invalid input → at api');
         return;
       }
-      this.render();
       if (hosted) {
         api
           .getClientSecret(null)
           .then((secret) => {
             record.secrets.push(secret);
-            this.querySelector('[data-standin="status"]').textContent = 'connected (hosted)';
+            this.part('status').textContent = 'connected (hosted)';
             this.emit('chatkit.ready');
           })
           .catch((err) => this.fail(String(err && err.message ? err.message : err)));
@@ -73,6 +197,9 @@
             <strong>ChatKit (local stand-in)</strong><span data-standin="status"></span>
             <button type="button" data-standin="history">History</button>
             <button type="button" data-standin="new-thread">New</button>
+            <input data-standin="title" aria-label="Thread title" size="16" />
+            <button type="button" data-standin="rename">Rename</button>
+            <button type="button" data-standin="delete">Delete</button>
           </div>
           <ul data-standin="history-list" style="margin:0"></ul>
           <p data-standin="greeting"></p>
@@ -81,62 +208,118 @@
           <form data-standin="composer-form" style="display:flex;gap:8px;padding:8px">
             <textarea data-standin="composer" rows="2" style="flex:1"></textarea>
             <button type="submit" data-standin="send">Send</button>
+            <button type="button" data-standin="stop" hidden>Stop</button>
           </form>
         </div>`;
-      this.querySelector('[data-standin="greeting"]').textContent = (o.startScreen && o.startScreen.greeting) || '';
-      this.querySelector('[data-standin="composer"]').placeholder = (o.composer && o.composer.placeholder) || '';
-      this.querySelector('[data-standin="composer-form"]').addEventListener('submit', (event) => {
+      this.part('greeting').textContent = (o.startScreen && o.startScreen.greeting) || '';
+      this.part('composer').placeholder = (o.composer && o.composer.placeholder) || '';
+      this.part('composer-form').addEventListener('submit', (event) => {
         event.preventDefault();
-        const box = this.querySelector('[data-standin="composer"]');
+        const box = this.part('composer');
         const text = box.value.trim();
         if (text) {
           box.value = '';
           void this.send(text);
         }
       });
-      this.querySelector('[data-standin="history"]').addEventListener('click', () => void this.showHistory());
-      this.querySelector('[data-standin="new-thread"]').addEventListener('click', () => this.openThread(null));
+      this.part('history').addEventListener('click', () => void this.showHistory());
+      this.part('new-thread').addEventListener('click', () => void this.openThread(null));
+      this.part('rename').addEventListener('click', () => void this.rename(this.part('title').value));
+      this.part('delete').addEventListener('click', () => void this.deleteThread());
+      this.part('stop').addEventListener('click', () => this.streaming && this.streaming.abort());
     }
 
-    async call(type, params, streaming) {
+    /** One request; `expect` is 'stream' or the schema shape of the JSON answer. */
+    async call(type, params, expect, signal) {
       const api = this.options.api;
       const doFetch = api.fetch || fetch;
       record.requests.push(type);
       const res = await doFetch(api.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(streaming ? { accept: 'text/event-stream' } : {}) },
+        headers: { 'content-type': 'application/json', ...(expect === 'stream' ? { accept: 'text/event-stream' } : {}) },
         body: JSON.stringify({ type, params }),
+        ...(signal ? { signal } : {}),
       });
       if (!res.ok) throw new Error(`${type} answered HTTP ${res.status}`);
-      return res;
+      const contentType = res.headers.get('content-type') || '';
+      const wanted = expect === 'stream' ? 'text/event-stream' : 'application/json';
+      if (!contentType.startsWith(wanted)) protocolError(`${type}: Content-Type "${contentType}", expected ${wanted}`);
+      if (expect === 'stream') return res;
+      const body = await res.json();
+      conforms(expect, body, `${type} answer`);
+      return body;
+    }
+
+    async guarded(work) {
+      this.part('error').textContent = '';
+      try {
+        await work();
+      } catch (err) {
+        this.fail(String((err && err.message) || err));
+      }
     }
 
     async send(text) {
       const input = { content: [{ type: 'input_text', text }], attachments: [], quoted_text: '', inference_options: {} };
       const type = this.threadId ? 'threads.add_user_message' : 'threads.create';
       const params = this.threadId ? { thread_id: this.threadId, input } : { input };
-      this.querySelector('[data-standin="error"]').textContent = '';
+      const controller = new AbortController();
+      this.streaming = controller;
       this.emit('chatkit.response.start');
-      try {
-        const res = await this.call(type, params, true);
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            for (const line of frame.split('\n')) if (line.startsWith('data: ')) this.onEvent(JSON.parse(line.slice(6)));
-          }
+      await this.guarded(async () => {
+        const res = await this.call(type, params, 'stream', controller.signal);
+        const order = new StreamOrder(type);
+        try {
+          await this.readStream(res, order);
+          order.end();
+        } catch (err) {
+          // The user pressed stop: leaving mid-answer is the client's right, not a protocol error.
+          if (!controller.signal.aborted) throw err;
+          record.events.push('stream:cancelled');
         }
-      } catch (err) {
-        this.querySelector('[data-standin="error"]').textContent = String(err.message || err);
-        this.fail(String(err.message || err));
-      }
+      });
+      this.streaming = null;
+      this.part('stop').hidden = true;
       this.emit('chatkit.response.end');
+    }
+
+    async readStream(res, order) {
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (!/^data: [^\n]+$/.test(frame)) {
+            protocolError(`${order.requestType}: a frame that is not one "data: <json>" line: ${JSON.stringify(frame.slice(0, 120))}`);
+            continue;
+          }
+          let event;
+          try {
+            event = JSON.parse(frame.slice('data: '.length));
+          } catch {
+            protocolError(`${order.requestType}: a frame whose data is not JSON: ${JSON.stringify(frame.slice(0, 120))}`);
+            continue;
+          }
+          if (!conforms('event', event, `${order.requestType} event ${order.count} (${event && event.type})`)) {
+            order.count += 1;
+            continue;
+          }
+          order.check(event);
+          this.onEvent(event);
+          // A test can press stop at an exact point of the stream (`__chatkitStandin.stopAt`).
+          if (record.stopAt && (event.type === record.stopAt || (event.update && event.update.type === record.stopAt))) {
+            record.stopAt = null;
+            this.streaming.abort();
+          }
+          if (this.streaming.signal.aborted) throw new DOMException('stopped', 'AbortError');
+        }
+      }
+      if (buffer !== '') protocolError(`${order.requestType}: the stream ended inside a frame: ${JSON.stringify(buffer.slice(0, 120))}`);
     }
 
     onEvent(event) {
@@ -145,6 +328,12 @@
         case 'thread.created':
           this.threadId = event.thread.id;
           this.emit('chatkit.thread.change', { threadId: this.threadId });
+          break;
+        case 'thread.updated':
+          this.part('title').value = event.thread.title || '';
+          break;
+        case 'stream_options':
+          this.part('stop').hidden = !event.stream_options.allow_cancel;
           break;
         case 'thread.item.added':
         case 'thread.item.done':
@@ -158,21 +347,20 @@
         case 'thread.item.updated': {
           const item = this.items.get(event.item_id);
           const update = event.update;
-          if (item && update.type === 'assistant_message.content_part.added') item.content[update.content_index] = update.content;
-          if (item && update.type === 'assistant_message.content_part.text_delta') item.content[update.content_index].text += update.delta;
-          if (item && update.type === 'assistant_message.content_part.done') item.content[update.content_index] = update.content;
-          if (item && update.type === 'workflow.task.added') item.workflow.tasks[update.task_index] = update.task;
-          if (item) this.upsert(item);
+          if (!item) break; // already a protocol error
+          if (update.type === 'assistant_message.content_part.added') item.content[update.content_index] = update.content;
+          if (update.type === 'assistant_message.content_part.text_delta' && item.content[update.content_index]) item.content[update.content_index].text += update.delta;
+          if (update.type === 'assistant_message.content_part.done') item.content[update.content_index] = update.content;
+          if (update.type === 'workflow.task.added' || update.type === 'workflow.task.updated') item.workflow.tasks[update.task_index] = update.task;
+          this.upsert(item);
           break;
         }
         case 'client_effect':
           this.emit('chatkit.effect', { name: event.name, data: event.data });
           break;
         case 'error':
-          this.querySelector('[data-standin="error"]').textContent = event.message || 'Something went wrong.';
-          break;
         case 'notice':
-          this.querySelector('[data-standin="error"]').textContent = event.message;
+          this.part('error').textContent = event.message || 'Something went wrong.';
           break;
         default:
           break;
@@ -181,45 +369,110 @@
 
     upsert(item) {
       this.items.set(item.id, JSON.parse(JSON.stringify(item)));
-      const thread = this.querySelector('[data-standin="thread"]');
+      const thread = this.part('thread');
       let node = this.querySelector(`[data-item-id="${item.id}"]`);
       if (!node) {
         node = document.createElement('div');
         node.dataset.itemId = item.id;
         node.style.margin = '4px 0';
+        node.append(document.createElement('span'));
         thread.appendChild(node);
       }
       node.dataset.itemType = item.type;
-      node.textContent = `${item.type === 'user_message' ? 'You' : item.type === 'workflow' ? 'Tool' : 'Assistant'}: ${textOf(item)}`;
+      node.firstChild.textContent = `${item.type === 'user_message' ? 'You' : item.type === 'workflow' ? 'Tool' : 'Assistant'}: ${textOf(item)}`;
+      if (item.type === 'assistant_message' && !node.querySelector('[data-standin="feedback"]')) {
+        const thumbs = document.createElement('button');
+        thumbs.type = 'button';
+        thumbs.dataset.standin = 'feedback';
+        thumbs.textContent = '👍';
+        thumbs.addEventListener('click', () => void this.feedback(item.id, 'positive', thumbs));
+        node.append(' ', thumbs);
+      }
+    }
+
+    /** Every page of `type`, following `after`; repeated ids across pages are protocol errors. */
+    async allPages(type, params, shape) {
+      const all = [];
+      const seen = new Set();
+      let after;
+      for (;;) {
+        const page = await this.call(type, { ...params, limit: PAGE_SIZE, ...(after ? { after } : {}) }, shape);
+        for (const entry of page.data) {
+          if (seen.has(entry.id)) protocolError(`${type}: ${entry.id} on two pages`);
+          seen.add(entry.id);
+          all.push(entry);
+        }
+        if (!page.has_more) return all;
+        after = page.after;
+      }
     }
 
     async showHistory() {
-      const list = this.querySelector('[data-standin="history-list"]');
-      list.innerHTML = '';
-      const page = await (await this.call('threads.list', { limit: 9999, order: 'desc' }, false)).json();
-      for (const thread of page.data) {
-        const li = document.createElement('li');
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.dataset.threadId = thread.id;
-        button.textContent = thread.title || '(untitled)';
-        button.addEventListener('click', () => void this.openThread(thread.id));
-        li.appendChild(button);
-        list.appendChild(li);
-      }
-      this.emit('chatkit.history.open');
+      await this.guarded(async () => {
+        const threads = await this.allPages('threads.list', { order: 'desc' }, 'threadPage');
+        const list = this.part('history-list');
+        list.innerHTML = '';
+        for (const thread of threads) {
+          const li = document.createElement('li');
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.dataset.threadId = thread.id;
+          button.textContent = thread.title || '(untitled)';
+          button.addEventListener('click', () => void this.openThread(thread.id));
+          li.appendChild(button);
+          list.appendChild(li);
+        }
+        this.emit('chatkit.history.open');
+      });
     }
 
     async openThread(threadId) {
       this.threadId = threadId;
       this.items.clear();
-      this.querySelector('[data-standin="thread"]').innerHTML = '';
+      this.part('thread').innerHTML = '';
+      this.part('title').value = '';
       this.emit('chatkit.thread.change', { threadId });
       if (!threadId) return;
       this.emit('chatkit.thread.load.start', { threadId });
-      const thread = await (await this.call('threads.get_by_id', { thread_id: threadId }, false)).json();
-      for (const item of thread.items.data) this.upsert(item);
+      await this.guarded(async () => {
+        const thread = await this.call('threads.get_by_id', { thread_id: threadId }, 'thread');
+        this.part('title').value = thread.title || '';
+        // The thread brings its oldest items; items.list, page by page, must list the same ones
+        // first (and then any more).
+        const items = await this.allPages('items.list', { thread_id: threadId, order: 'asc' }, 'itemPage');
+        const first = thread.items.data.map((item) => item.id);
+        const listed = items.slice(0, first.length).map((item) => item.id);
+        if (JSON.stringify(listed) !== JSON.stringify(first)) protocolError(`items.list ${JSON.stringify(listed)} disagrees with threads.get_by_id ${JSON.stringify(first)}`);
+        if (!thread.items.has_more && items.length !== first.length) protocolError(`items.list has ${items.length} items, threads.get_by_id said ${first.length} and no more`);
+        for (const item of items) this.upsert(item);
+      });
       this.emit('chatkit.thread.load.end', { threadId });
+    }
+
+    async rename(title) {
+      if (!this.threadId) return;
+      await this.guarded(async () => {
+        const thread = await this.call('threads.update', { thread_id: this.threadId, title }, 'threadWithoutItems');
+        this.part('title').value = thread.title || '';
+        this.emit('chatkit.thread.renamed', { threadId: thread.id, title: thread.title });
+      });
+    }
+
+    async deleteThread() {
+      if (!this.threadId) return;
+      const threadId = this.threadId;
+      await this.guarded(async () => {
+        await this.call('threads.delete', { thread_id: threadId }, 'empty');
+        this.emit('chatkit.thread.deleted', { threadId });
+        await this.openThread(null);
+      });
+    }
+
+    async feedback(itemId, kind, button) {
+      await this.guarded(async () => {
+        await this.call('items.feedback', { thread_id: this.threadId, item_ids: [itemId], kind }, 'empty');
+        button.dataset.sent = kind;
+      });
     }
   }
 
