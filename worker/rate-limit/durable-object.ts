@@ -32,7 +32,7 @@ export class RateLimiterObject extends DurableObject<Env> {
 
   /** Counts one request and reserves up to `want - 1` more for the calling isolate (lease.ts). */
   lease(limit: number, windowMs: number, want: number, returned: LeaseReturn[]): LeaseGrant {
-    return grantLease(this.counts, limit, windowMs, want, returned, Date.now());
+    return grantLease(this.counts, limit, windowMs, want, returned, this.now());
   }
 
   /** For `/healthz?deep=1`: proves the namespace answers, without counting anything. */
