@@ -10,6 +10,13 @@ export const IsoTimeSchema = v.pipe(v.string(), v.isoTimestamp());
 /** The origin's limit on one message, in characters. */
 export const MAX_MESSAGE_LENGTH = 4000;
 
+const characterCount = new Intl.NumberFormat('en-US');
+
+/** Why a message over the limit is refused, in the words both chats show. */
+export function tooLongMessage(length: number): string {
+  return `Messages can be at most ${characterCount.format(MAX_MESSAGE_LENGTH)} characters; this one has ${characterCount.format(length)}. Please shorten it and send it again.`;
+}
+
 export const ChatRequestSchema = v.object({
   message: v.pipe(v.string(), v.trim(), v.minLength(1, 'message must not be empty'), v.maxLength(MAX_MESSAGE_LENGTH, 'message is too long')),
   conversation_id: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
