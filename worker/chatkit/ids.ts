@@ -19,23 +19,14 @@
  * past 2^53) is "not found", never a guess and never an error that says why.
  */
 
+export { parseThreadId, threadIdFor } from '../../shared/chatkit';
+
 const DIGITS = '([1-9]\\d{0,14})';
-const THREAD_ID = new RegExp(`^thr_${DIGITS}$`);
 const MESSAGE_ID = new RegExp(`^msg_${DIGITS}$`);
 const REPLY_ID = new RegExp(`^msg_${DIGITS}_reply$`);
 
 /** A message item id, resolved: a stored message, or "the reply to user message N". */
 export type MessageRef = { kind: 'message'; messageId: number } | { kind: 'reply'; userMessageId: number };
-
-export function threadIdFor(conversationId: number): string {
-  return `thr_${conversationId}`;
-}
-
-/** The conversation id of a thread id, or null when it is not one of ours. */
-export function parseThreadId(threadId: string): number | null {
-  const match = THREAD_ID.exec(threadId);
-  return match?.[1] ? Number(match[1]) : null;
-}
 
 export function messageItemId(messageId: number): string {
   return `msg_${messageId}`;
