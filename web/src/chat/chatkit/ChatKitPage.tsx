@@ -28,9 +28,10 @@ function ChatKitView({ chatkit, onUnavailable, onError, onThreadNotFound, onThre
   const refreshTasks = useTaskRefresh();
   const route = useChatRoute();
   const backend = chatkit.mode === 'backend';
-  // The thread ChatKit shows, as it last told us; the URL follows it and it follows the URL.
-  const shownThread = useRef<string | null>(null);
   const [initialConversationId] = useState(() => (backend ? route.conversationId : null));
+  // The thread ChatKit shows (`initialThread`, then as it last told us); the URL follows it and it
+  // follows the URL.
+  const shownThread = useRef<string | null>(initialConversationId === null ? null : threadIdFor(initialConversationId));
   const chatkitMethods = useChatKit({
     ...buildChatKitOptions(chatkit, { authFetch, onUnavailable, onThreadNotFound }, initialConversationId),
     onError: ({ error }) => onError(error),
