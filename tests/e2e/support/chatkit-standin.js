@@ -9,8 +9,11 @@
  *    `chatkit.thread.change` with the documented `detail` shapes.
  * In custom mode it speaks ChatKit's server protocol through `api.fetch`: `threads.create`,
  * `threads.add_user_message` (SSE, `data: <json>` frames), `threads.list`, `threads.get_by_id`,
- * and renders the items, so Chromium drives the real worker end to end. Everything it saw is
- * recorded on `window.__chatkitStandin` for the tests.
+ * `threads.retry_after_item` (a Retry button under each answer when
+ * `threadItemActions.retry` is on), and renders the items, so Chromium drives the real worker end
+ * to end. It opens `initialThread`, has the element method `setThreadId`, and emits
+ * `chatkit.thread.change` when the thread changes. Everything it saw is recorded on
+ * `window.__chatkitStandin` for the tests.
  */
 (() => {
   const record = (window.__chatkitStandin = { options: null, secrets: [], requests: [], events: [], errors: [] });
@@ -62,6 +65,7 @@
           .catch((err) => this.fail(String(err && err.message ? err.message : err)));
       } else {
         this.emit('chatkit.ready');
+        this.openInitialThread();
       }
     }
 
@@ -118,25 +122,28 @@
       this.querySelector('[data-standin="error"]').textContent = '';
       this.emit('chatkit.response.start');
       try {
-        const res = await this.call(type, params, true);
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            for (const line of frame.split('\n')) if (line.startsWith('data: ')) this.onEvent(JSON.parse(line.slice(6)));
-          }
-        }
+        await this.readStream(await this.call(type, params, true));
       } catch (err) {
         this.querySelector('[data-standin="error"]').textContent = String(err.message || err);
         this.fail(String(err.message || err));
       }
       this.emit('chatkit.response.end');
+    }
+
+    async readStream(res) {
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          for (const line of frame.split('\n')) if (line.startsWith('data: ')) this.onEvent(JSON.parse(line.slice(6)));
+        }
+      }
     }
 
     onEvent(event) {
@@ -191,6 +198,7 @@
       }
       node.dataset.itemType = item.type;
       node.textContent = `${item.type === 'user_message' ? 'You' : item.type === 'workflow' ? 'Tool' : 'Assistant'}: ${textOf(item)}`;
+      this.addRetryButton(node, item);
     }
 
     async showHistory() {
@@ -217,9 +225,58 @@
       this.emit('chatkit.thread.change', { threadId });
       if (!threadId) return;
       this.emit('chatkit.thread.load.start', { threadId });
-      const thread = await (await this.call('threads.get_by_id', { thread_id: threadId }, false)).json();
-      for (const item of thread.items.data) this.upsert(item);
+      try {
+        const thread = await (await this.call('threads.get_by_id', { thread_id: threadId }, false)).json();
+        for (const item of thread.items.data) this.upsert(item);
+      } catch (err) {
+        this.fail(String(err.message || err));
+      }
       this.emit('chatkit.thread.load.end', { threadId });
+    }
+
+    // --- thread selection from the host page: `initialThread` and the `setThreadId` method ---
+
+    openInitialThread() {
+      const initial = this.options && this.options.initialThread;
+      if (initial) void this.openThread(initial);
+    }
+
+    async setThreadId(threadId) {
+      await this.openThread(threadId || null);
+    }
+
+    // --- retry (`threadItemActions.retry`): regenerate the answer to the user message before it ---
+
+    addRetryButton(node, item) {
+      const actions = this.options && this.options.threadItemActions;
+      if (item.type !== 'assistant_message' || !actions || !actions.retry) return;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.standin = 'retry';
+      button.textContent = 'Retry';
+      button.addEventListener('click', () => void this.retryAnswer(item.id));
+      node.appendChild(document.createTextNode(' '));
+      node.appendChild(button);
+    }
+
+    async retryAnswer(assistantItemId) {
+      const ids = [...this.items.keys()];
+      const before = ids.slice(0, ids.indexOf(assistantItemId)).reverse();
+      const userItemId = before.find((id) => this.items.get(id).type === 'user_message');
+      if (!userItemId || !this.threadId) return;
+      // What the client does itself on retry: drop everything after the retried message.
+      for (const id of ids.slice(ids.indexOf(userItemId) + 1)) {
+        this.items.delete(id);
+        this.querySelector(`[data-item-id="${id}"]`)?.remove();
+      }
+      this.querySelector('[data-standin="error"]').textContent = '';
+      this.emit('chatkit.response.start');
+      try {
+        await this.readStream(await this.call('threads.retry_after_item', { thread_id: this.threadId, item_id: userItemId }, true));
+      } catch (err) {
+        this.fail(String(err.message || err));
+      }
+      this.emit('chatkit.response.end');
     }
   }
 

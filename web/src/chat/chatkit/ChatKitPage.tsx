@@ -54,7 +54,8 @@ function ChatKitView({ chatkit, onUnavailable, onError, onThreadNotFound, onThre
     const wanted = route.conversationId === null ? null : threadIdFor(route.conversationId);
     if (wanted === shownThread.current) return;
     shownThread.current = wanted;
-    setThreadId(wanted).catch(() => {
+    // Not a promise while the element is not mounted yet (chatkit-react only warns then).
+    Promise.resolve(setThreadId(wanted)).catch(() => {
       // ChatKit refuses while it streams or loads; the URL then catches up with its next change.
     });
   }, [backend, route.conversationId, setThreadId]);
