@@ -161,13 +161,14 @@ describe('per-chat URLs and the legacy chat', () => {
   });
 
   it('legacy: Back/Forward between chats, a long conversation stays inside the window, the limit and rename', async () => {
-    // Still rolled back from the test above: everyone is on the legacy chat.
+    await opsFlags('rollback', 'on');
     const context = await newContext(browser);
     const page = await context.newPage();
     const problems = collectPageProblems(page);
     try {
       await signUpInBrowser(page, stack.workerUrl, 'Legacy');
       const token = await accessTokenOf(page);
+      await untilFlags(token, (flags) => flags.chat.reason === 'rollback');
       const ids: number[] = [];
       for (const opener of ['first chat', 'second chat']) {
         let conversationId: number | undefined;
