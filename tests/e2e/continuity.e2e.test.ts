@@ -127,6 +127,75 @@ describe('rollback while the ChatKit page is open', () => {
   });
 });
 
+describe('stopping an answer', () => {
+  it('keeps what was shown: ChatKit and the legacy chat both show the stopped answer after a reload', async () => {
+    await opsFlags('rollback', 'off');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    try {
+      await signUpInBrowser(page, stack.workerUrl, 'Stopper');
+      const token = await accessTokenOf(page);
+      await untilFlags(token, (flags) => flags.chat.variant === 'chatkit');
+      // A long answer (a list of 300 tasks, streamed a few words at a time), so there is time to stop it.
+      for (let i = 1; i <= 300; i++) {
+        await fetch(`${stack.workerUrl}/api/v1/tasks`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `chore ${i}` }),
+        });
+      }
+      await page.reload();
+      await page.locator('main[data-chat-variant="chatkit"]').waitFor({ timeout: 15_000 });
+      const answer = () => standin(page, '[data-item-type="assistant_message"]').last();
+      await sendInStandin(page, 'Show my tasks');
+      await expect.poll(() => answer().innerText(), { timeout: 15_000 }).toMatch(/chore 3 \(task 3\)/);
+      await standin(page, '[data-standin="stop"]').click();
+      await expect.poll(() => conversationIdOf(page), { timeout: 10_000 }).not.toBeNull();
+      const conversationId = conversationIdOf(page)!;
+      const stored = await waitFor(async () => {
+        const detail = await apiGet<{ messages: Array<{ role: string; content: string; interrupted?: boolean }> }>(
+          stack.workerUrl,
+          `/api/v1/conversations/${conversationId}`,
+          token,
+        );
+        return detail.messages.find((message) => message.role === 'assistant' && message.interrupted) ?? null;
+      }, { timeoutMs: 15_000, intervalMs: 200 });
+      expect(stored.content).toMatch(/^You have 300 tasks:/);
+      expect(stored.content).not.toMatch(/chore 300 \(task 300\)/);
+
+      await page.reload();
+      await expect.poll(() => answer().innerText(), { timeout: 15_000 }).toMatch(/\*\(Stopped\)\*/);
+      expect(await answer().innerText()).toContain(stored.content.split('\n').slice(0, 3).join(' '));
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'chatkit-stopped-after-reload.png') });
+
+      await opsFlags('rollback', 'on');
+      await untilFlags(token, (flags) => flags.chat.reason === 'rollback');
+      await page.reload();
+      await page.locator('main[data-chat-variant="legacy"]').waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByTestId('message-stopped').count(), { timeout: 15_000 }).toBe(1);
+
+      // The legacy chat's own Stop.
+      await page.getByTestId('chat-input').fill('Show my tasks');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.getByTestId('message-assistant').last().innerText(), { timeout: 15_000 }).toMatch(/chore 3 \(task 3\)/);
+      await page.getByTestId('stop-button').click();
+      await expect.poll(() => page.getByTestId('message-stopped').count()).toBe(2);
+      await waitFor(async () => {
+        const detail = await apiGet<{ messages: Array<{ interrupted?: boolean }> }>(stack.workerUrl, `/api/v1/conversations/${conversationId}`, token);
+        return detail.messages.filter((message) => message.interrupted).length === 2 || null;
+      }, { timeoutMs: 15_000, intervalMs: 200 });
+      await page.reload();
+      await expect.poll(() => page.getByTestId('message-stopped').count(), { timeout: 15_000 }).toBe(2);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-stopped-after-reload.png') });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      await opsFlags('rollback', 'off');
+    }
+  });
+});
+
 describe('per-chat URLs and the legacy chat', () => {
   it("another user's /chat/<id> says not found, in ChatKit and in the legacy chat", async () => {
     const owner = await (await newContext(browser)).newPage();

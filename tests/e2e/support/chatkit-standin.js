@@ -85,6 +85,7 @@
           <form data-standin="composer-form" style="display:flex;gap:8px;padding:8px">
             <textarea data-standin="composer" rows="2" style="flex:1"></textarea>
             <button type="submit" data-standin="send">Send</button>
+            <button type="button" data-standin="stop">Stop</button>
           </form>
         </div>`;
       this.querySelector('[data-standin="greeting"]').textContent = (o.startScreen && o.startScreen.greeting) || '';
@@ -100,6 +101,7 @@
       });
       this.querySelector('[data-standin="history"]').addEventListener('click', () => void this.showHistory());
       this.querySelector('[data-standin="new-thread"]').addEventListener('click', () => this.openThread(null));
+      this.querySelector('[data-standin="stop"]').addEventListener('click', () => this.stopResponse());
     }
 
     async call(type, params, streaming) {
@@ -110,6 +112,7 @@
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(streaming ? { accept: 'text/event-stream' } : {}) },
         body: JSON.stringify({ type, params }),
+        ...(streaming ? { signal: this.startResponse() } : {}),
       });
       if (!res.ok) throw new Error(`${type} answered HTTP ${res.status}`);
       return res;
@@ -124,10 +127,28 @@
       try {
         await this.readStream(await this.call(type, params, true));
       } catch (err) {
-        this.querySelector('[data-standin="error"]').textContent = String(err.message || err);
-        this.fail(String(err.message || err));
+        if (!this.wasStopped()) {
+          this.querySelector('[data-standin="error"]').textContent = String(err.message || err);
+          this.fail(String(err.message || err));
+        }
       }
       this.emit('chatkit.response.end');
+    }
+
+    // --- stop: the user ends a response; the request is aborted and what was shown stays ---
+
+    startResponse() {
+      this.responseAbort = new AbortController();
+      return this.responseAbort.signal;
+    }
+
+    stopResponse() {
+      record.events.push('stop');
+      if (this.responseAbort) this.responseAbort.abort();
+    }
+
+    wasStopped() {
+      return Boolean(this.responseAbort && this.responseAbort.signal.aborted);
     }
 
     async readStream(res) {
