@@ -920,3 +920,25 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
     expect(text.endsWith('*(Stopped)*')).toBe(true);
   });
 });
+
+describe('an origin whose start event has no assistant_message_id', () => {
+  it('keeps the older derivation in the stream: msg_<user message id>_reply and wf_<user message id>, every event valid', async () => {
+    const { streamChatTurn } = await import('../../worker/chatkit/stream-turn');
+    const { OriginClient } = await import('../../worker/chatkit/origin-client');
+    const sent: ThreadStreamEvent[] = [];
+    const sink = { send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)), closed: false, signal: new AbortController().signal };
+    async function* olderOrigin() {
+      yield { name: 'start' as const, data: { conversation_id: 5, user_message_id: 9, title: 'hello' } };
+      yield { name: 'tool' as const, data: { name: 'list_tasks', arguments: {}, result: { tasks: [] } } };
+      yield { name: 'delta' as const, data: { text: 'You have no tasks yet.' } };
+      yield {
+        name: 'done' as const,
+        data: { conversation_id: 5, message_id: 10, user_message_id: 9, response: 'You have no tasks yet.', tool_calls: [], title: 'hello' },
+      };
+    }
+    const client = new OriginClient({ originUrl: 'http://127.0.0.1:9', userId: 'u', requestId: 'r', timeoutMs: 1000 });
+    await streamChatTurn(sink, { kind: 'stream', events: olderOrigin() }, { kind: 'add', message: 'show my tasks', client, requestId: 'r' });
+    expectWellFormedTurn(sent);
+    expect(ofType(sent, 'thread.item.done').map((event) => event.item.id)).toEqual(['msg_9', 'wf_9', 'msg_9_reply']);
+  });
+});
