@@ -13,6 +13,21 @@ import * as v from 'valibot';
  *   tests, so a shape drift fails a test rather than the closed-source client.
  */
 
+// --- thread ids ------------------------------------------------------------------------------------
+
+const THREAD_ID = /^thr_([1-9]\d{0,14})$/;
+
+/** A conversation's ChatKit thread id: `thr_<conversation id>` (the worker and the SPA both map it). */
+export function threadIdFor(conversationId: number): string {
+  return `thr_${conversationId}`;
+}
+
+/** The conversation id of a thread id, or null when it is not one of ours (strict: no leading zero, sign or space). */
+export function parseThreadId(threadId: string): number | null {
+  const match = THREAD_ID.exec(threadId);
+  return match?.[1] ? Number(match[1]) : null;
+}
+
 // --- shared pieces -----------------------------------------------------------------------------
 
 const JsonObjectSchema = v.record(v.string(), v.unknown());

@@ -7,11 +7,28 @@ import * as v from 'valibot';
 
 export const IsoTimeSchema = v.pipe(v.string(), v.isoTimestamp());
 
+/** The origin's limit on one message, in characters. */
+export const MAX_MESSAGE_LENGTH = 4000;
+
+const characterCount = new Intl.NumberFormat('en-US');
+
+/** Why a message over the limit is refused, in the words both chats show. */
+export function tooLongMessage(length: number): string {
+  return `Messages can be at most ${characterCount.format(MAX_MESSAGE_LENGTH)} characters; this one has ${characterCount.format(length)}. Please shorten it and send it again.`;
+}
+
 export const ChatRequestSchema = v.object({
-  message: v.pipe(v.string(), v.trim(), v.minLength(1, 'message must not be empty'), v.maxLength(4000, 'message is too long')),
+  message: v.pipe(v.string(), v.trim(), v.minLength(1, 'message must not be empty'), v.maxLength(MAX_MESSAGE_LENGTH, 'message is too long')),
   conversation_id: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 export type ChatRequest = v.InferOutput<typeof ChatRequestSchema>;
+
+/** Answer a stored user message again: the origin drops what followed it and answers anew. */
+export const ChatRetryRequestSchema = v.object({
+  conversation_id: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  retry_of_message_id: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+export type ChatRetryRequest = v.InferOutput<typeof ChatRetryRequestSchema>;
 
 export const ToolCallSchema = v.looseObject({
   name: v.string(),
@@ -35,6 +52,8 @@ export const ChatStreamEventSchemas = {
   start: v.looseObject({
     conversation_id: v.number(),
     user_message_id: v.optional(v.number()),
+    /** The id the answer will be stored under (older origins leave it out). */
+    assistant_message_id: v.optional(v.number()),
     title: v.optional(v.nullable(v.string())),
   }),
   tool: ToolCallSchema,
@@ -57,6 +76,10 @@ export const MessageSchema = v.looseObject({
   role: v.picklist(['user', 'assistant']),
   content: v.string(),
   created_at: v.string(),
+  /** Assistant messages: the tool calls that answer made (absent from origins that do not keep them). */
+  tool_calls: v.optional(v.array(ToolCallSchema), []),
+  /** The answer was cut short (the user stopped it); `content` is what had been written. */
+  interrupted: v.optional(v.boolean(), false),
 });
 export type Message = v.InferOutput<typeof MessageSchema>;
 

@@ -310,8 +310,8 @@ describe('/api/v1/chat (JSON) and /api/v1/conversations', () => {
     const detail = v.parse(ConversationDetailSchema, await (await api(user, `/api/v1/conversations/${reply.conversation_id}`)).json());
     expect(detail).toMatchObject({ id: reply.conversation_id, title: reply.title });
     expect(detail.messages).toEqual([
-      { id: reply.user_message_id, role: 'user', content: message, created_at: expect.any(String) },
-      { id: reply.message_id, role: 'assistant', content: reply.response, created_at: expect.any(String) },
+      { id: reply.user_message_id, role: 'user', content: message, created_at: expect.any(String), tool_calls: [], interrupted: false },
+      { id: reply.message_id, role: 'assistant', content: reply.response, created_at: expect.any(String), tool_calls: [], interrupted: false },
     ]);
     expect([detail.created_at, detail.updated_at, ...detail.messages.map((m) => m.created_at)].every(isIso)).toBe(true);
   });
@@ -519,6 +519,136 @@ describe('/api/v1/chat (SSE)', () => {
     await reader?.cancel();
     const entry = await waitFor(async () => (await recorded()).find((r) => r.path === '/api/v1/chat' && r.aborted), 'aborted chat');
     expect(entry.aborted).toBe(true);
+  });
+});
+
+describe('history that keeps what happened: tool calls, retries, stopped answers, ids', () => {
+  type Detail = v.InferOutput<typeof ConversationDetailSchema>;
+  const detailOf = async (user: string, conversationId: number): Promise<Detail> =>
+    v.parse(ConversationDetailSchema, await (await api(user, `/api/v1/conversations/${conversationId}`)).json());
+
+  it('stores each answer with the tool calls it made; answers without tools carry none', async () => {
+    const user = newUserId();
+    const first = await chat(user, 'add a task to water the plants');
+    await chat(user, 'hello', first.conversation_id);
+    const raw = await json<{ messages: Array<Record<string, unknown>> }>(await api(user, `/api/v1/conversations/${first.conversation_id}`));
+    expect(raw.messages.map((m) => Object.hasOwn(m, 'tool_calls'))).toEqual([false, true, false, false]);
+    const detail = await detailOf(user, first.conversation_id);
+    expect(detail.messages[1]?.tool_calls).toEqual([
+      { name: 'add_task', arguments: { title: 'water the plants' }, result: { task: expect.objectContaining({ id: 1, title: 'water the plants' }) } },
+    ]);
+    expect(detail.messages[1]?.tool_calls).toEqual(first.tool_calls);
+  });
+
+  it("numbers tasks per user: each user's first task is task 1", async () => {
+    const [ada, bob] = [newUserId(), newUserId()];
+    await chat(ada, 'add a task to buy milk');
+    await chat(ada, 'add a task to call mom');
+    await chat(bob, 'add a task to fix the bike');
+    expect((await tasksOf(ada)).map((task) => task.id)).toEqual([1, 2]);
+    expect((await tasksOf(bob)).map((task) => task.id)).toEqual([1]);
+    expect((await chat(bob, 'complete task 1')).response).toBe('Marked "fix the bike" as done.');
+    expect((await tasksOf(ada)).every((task) => !task.completed)).toBe(true);
+    expect((await api(bob, '/api/v1/tasks/2')).status).toBe(404);
+  });
+
+  it("announces the answer's id in start; the stored answer has exactly that id", async () => {
+    const user = newUserId();
+    const { events } = await streamChat(user, { message: 'add a task to book flights' });
+    const start = v.parse(ChatStreamEventSchemas.start, events[0]?.data);
+    const done = v.parse(ChatReplySchema, events.at(-1)?.data);
+    expect(start.assistant_message_id).toEqual(expect.any(Number));
+    expect(done.message_id).toBe(start.assistant_message_id);
+    const detail = await detailOf(user, start.conversation_id);
+    expect(detail.messages.map((m) => m.id)).toEqual([start.user_message_id, start.assistant_message_id]);
+  });
+
+  it('two interleaved turns keep their announced ids; an answer stored late lists after the later question', async () => {
+    const user = newUserId();
+    const seeded = await chat(user, 'hello');
+    const conversationId = seeded.conversation_id;
+    const [one, two] = await Promise.all([
+      streamChat(user, { message: 'x '.repeat(30), conversation_id: conversationId }),
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, CHUNK_DELAY_MS));
+        return streamChat(user, { message: 'y '.repeat(30), conversation_id: conversationId });
+      })(),
+    ]);
+    const startOf = (events: SseEvent[]) => v.parse(ChatStreamEventSchemas.start, events[0]?.data);
+    const doneOf = (events: SseEvent[]) => v.parse(ChatReplySchema, events.at(-1)?.data);
+    const detail = await detailOf(user, conversationId);
+    const byId = new Map(detail.messages.map((m) => [m.id, m]));
+    for (const turn of [one, two]) {
+      const start = startOf(turn.events);
+      expect(doneOf(turn.events).message_id).toBe(start.assistant_message_id);
+      expect(byId.get(start.assistant_message_id!)?.content).toBe(doneOf(turn.events).response);
+      expect(byId.get(start.user_message_id!)?.role).toBe('user');
+    }
+    // Both questions were stored before either answer (the answers stream for a while first).
+    expect(detail.messages.slice(2).map((m) => m.role)).toEqual(['user', 'user', 'assistant', 'assistant']);
+  });
+
+  it('retry_of_message_id drops what followed the question and answers it again, storing the question once', async () => {
+    const user = newUserId();
+    const first = await chat(user, 'add a task to buy bread');
+    await chat(user, 'show my tasks', first.conversation_id);
+    const { response, events } = await streamChat(user, { conversation_id: first.conversation_id, retry_of_message_id: first.user_message_id });
+    expect(response.status).toBe(200);
+    const start = v.parse(ChatStreamEventSchemas.start, events[0]?.data);
+    expect(start.user_message_id).toBe(first.user_message_id);
+    const done = v.parse(ChatReplySchema, events.at(-1)?.data);
+    expect(done.response).toBe('Added "buy bread" to your tasks.');
+    const detail = await detailOf(user, first.conversation_id);
+    expect(detail.messages.map((m) => [m.id, m.role])).toEqual([
+      [first.user_message_id, 'user'],
+      [done.message_id, 'assistant'],
+    ]);
+    expect(done.message_id).not.toBe(first.message_id);
+
+    // JSON works the same way.
+    const again = await json<{ message_id: number }>(
+      await api(user, '/api/v1/chat', { body: { conversation_id: first.conversation_id, retry_of_message_id: first.user_message_id } }),
+    );
+    expect((await detailOf(user, first.conversation_id)).messages.map((m) => m.id)).toEqual([first.user_message_id, again.message_id]);
+  });
+
+  it('refuses a retry of an answer, of a foreign or unknown message, or with a message as well', async () => {
+    const [user, other] = [newUserId(), newUserId()];
+    const first = await chat(user, 'hello');
+    const retry = (who: string, body: Record<string, unknown>) => api(who, '/api/v1/chat', { body });
+    await expectError(await retry(user, { conversation_id: first.conversation_id, retry_of_message_id: first.message_id }), 400, 'bad_request');
+    await expectError(await retry(user, { conversation_id: first.conversation_id, retry_of_message_id: 999_999 }), 404, 'not_found');
+    await expectError(await retry(other, { conversation_id: first.conversation_id, retry_of_message_id: first.user_message_id }), 404, 'not_found');
+    await expectError(await retry(user, { retry_of_message_id: first.user_message_id }), 400, 'bad_request');
+    await expectError(
+      await retry(user, { conversation_id: first.conversation_id, retry_of_message_id: first.user_message_id, message: 'hi' }),
+      400,
+      'bad_request',
+    );
+    expect((await detailOf(user, first.conversation_id)).messages).toHaveLength(2);
+  });
+
+  it('keeps a stopped answer: what was sent so far, with its tool calls, marked interrupted', async () => {
+    const user = newUserId();
+    await api(user, '/api/v1/tasks', { body: { title: 'one' } });
+    await api(user, '/api/v1/tasks', { body: { title: 'two' } });
+    await api(user, '/api/v1/tasks', { body: { title: 'three' } });
+    const response = await api(user, '/api/v1/chat', { body: { message: 'show my tasks' }, headers: { accept: 'text/event-stream' } });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    while (!seen.includes('event: delta')) seen += (await reader.read()).value ?? '';
+    await reader.cancel();
+    const start = JSON.parse(/event: start\ndata: (.*)\n/.exec(seen)![1]!) as { conversation_id: number; assistant_message_id: number };
+    const stored = await waitFor(async () => {
+      const detail = await detailOf(user, start.conversation_id);
+      return detail.messages.find((m) => m.role === 'assistant');
+    }, 'the interrupted answer');
+    expect(stored.id).toBe(start.assistant_message_id);
+    expect(stored.interrupted).toBe(true);
+    expect(stored.content).not.toBe('');
+    expect('You have 3 tasks:\n- one (task 1)\n- two (task 2)\n- three (task 3)'.startsWith(stored.content)).toBe(true);
+    expect(stored.content.length).toBeLessThan('You have 3 tasks:\n- one (task 1)\n- two (task 2)\n- three (task 3)'.length);
+    expect(stored.tool_calls.map((call) => call.name)).toEqual(['list_tasks']);
   });
 });
 

@@ -3,8 +3,10 @@
  * one user (the `X-User-Id` the worker sets). Reads never cross users: a row of another user is
  * reported exactly like a missing one, so ids leak nothing.
  *
- * Ids are positive integers from global counters (messages have their own), like a SQL
- * backend's serial columns. Everything returned is a fresh copy, so callers cannot mutate rows.
+ * Conversation and message ids are positive integers from global counters, like a SQL backend's
+ * serial columns. Task ids are numbered per user ("task 1" is each user's first task), since
+ * people refer to tasks by that number in the chat. Everything returned is a fresh copy, so
+ * callers cannot mutate rows.
  */
 
 export interface Task {
@@ -24,11 +26,31 @@ export interface Conversation {
 
 export type MessageRole = 'user' | 'assistant';
 
+/** One call of an assistant tool, stored with the answer that made it. */
+export interface StoredToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+  result: unknown;
+}
+
 export interface Message {
   id: number;
   role: MessageRole;
   content: string;
   created_at: string;
+  /** Assistant messages only, and only when the assistant used tools. */
+  tool_calls?: StoredToolCall[];
+  /** The client left before the answer was complete: `content` is what had been sent. */
+  interrupted?: true;
+}
+
+export interface NewMessage {
+  role: MessageRole;
+  content: string;
+  /** An id taken earlier with {@link OriginStore.reserveMessageId}. */
+  id?: number;
+  tool_calls?: StoredToolCall[];
+  interrupted?: boolean;
 }
 
 export interface ConversationWithMessages extends Conversation {
@@ -60,6 +82,10 @@ interface ConversationRow extends Conversation {
 
 interface MessageRow extends Message {
   conversationId: number;
+  /** Storage order. A conversation lists its messages in this order, as a SQL backend ordering
+   * by insertion time would: an answer stored late (after a question asked meanwhile) lists after
+   * that question, even though its id was reserved earlier. */
+  seq: number;
 }
 
 const now = (): string => new Date().toISOString();
@@ -72,18 +98,29 @@ function toConversation({ id, title, created_at, updated_at }: ConversationRow):
   return { id, title, created_at, updated_at };
 }
 
-function toMessage({ id, role, content, created_at }: MessageRow): Message {
-  return { id, role, content, created_at };
+function toMessage({ id, role, content, created_at, tool_calls, interrupted }: Message): Message {
+  return {
+    id,
+    role,
+    content,
+    created_at,
+    ...(tool_calls && tool_calls.length > 0 ? { tool_calls: structuredClone(tool_calls) } : {}),
+    ...(interrupted ? { interrupted } : {}),
+  };
 }
 
+const taskKey = (userId: string, id: number): string => `${userId}\u0000${id}`;
+
 export class OriginStore {
-  private readonly tasks = new Map<number, TaskRow>();
+  private readonly tasks = new Map<string, TaskRow>();
+  /** The last task number handed out, per user. */
+  private readonly taskNumbers = new Map<string, number>();
   private readonly conversations = new Map<number, ConversationRow>();
   private readonly messages = new Map<number, MessageRow>();
-  private nextTaskId = 1;
   private nextConversationId = 1;
   private nextMessageId = 1;
   private touchCounter = 0;
+  private storeCounter = 0;
 
   // --- tasks -------------------------------------------------------------------------------
 
@@ -98,8 +135,10 @@ export class OriginStore {
 
   createTask(userId: string, title: string): Task {
     const at = now();
-    const row: TaskRow = { id: this.nextTaskId++, title, completed: false, created_at: at, updated_at: at, userId };
-    this.tasks.set(row.id, row);
+    const id = (this.taskNumbers.get(userId) ?? 0) + 1;
+    this.taskNumbers.set(userId, id);
+    const row: TaskRow = { id, title, completed: false, created_at: at, updated_at: at, userId };
+    this.tasks.set(taskKey(userId, id), row);
     return toTask(row);
   }
 
@@ -115,7 +154,7 @@ export class OriginStore {
   deleteTask(userId: string, id: number): Task | undefined {
     const row = this.ownedTask(userId, id);
     if (!row) return undefined;
-    this.tasks.delete(id);
+    this.tasks.delete(taskKey(userId, id));
     return toTask(row);
   }
 
@@ -150,7 +189,7 @@ export class OriginStore {
     if (!row) return undefined;
     const messages = [...this.messages.values()]
       .filter((message) => message.conversationId === id)
-      .sort((a, b) => a.id - b.id)
+      .sort((a, b) => a.seq - b.seq)
       .map(toMessage);
     return { ...toConversation(row), messages };
   }
@@ -187,21 +226,61 @@ export class OriginStore {
     return true;
   }
 
-  /** Appends a message and bumps the conversation's `updated_at`. */
-  addMessage(userId: string, conversationId: number, role: MessageRole, content: string): Message | undefined {
+  /**
+   * Takes the next message id without storing anything: an answer that is stored when it is
+   * complete still gets the id it was announced under, and sorts right after its question.
+   */
+  reserveMessageId(): number {
+    return this.nextMessageId++;
+  }
+
+  /** Stores a message (under a reserved id if given) and bumps the conversation's `updated_at`. */
+  addMessage(userId: string, conversationId: number, message: NewMessage): Message | undefined {
     const conversation = this.ownedConversation(userId, conversationId);
     if (!conversation) return undefined;
-    const row: MessageRow = { id: this.nextMessageId++, role, content, created_at: now(), conversationId };
+    const row: MessageRow = {
+      id: message.id ?? this.nextMessageId++,
+      role: message.role,
+      content: message.content,
+      created_at: now(),
+      conversationId,
+      seq: ++this.storeCounter,
+      ...(message.tool_calls && message.tool_calls.length > 0 ? { tool_calls: structuredClone(message.tool_calls) } : {}),
+      ...(message.interrupted ? { interrupted: true as const } : {}),
+    };
     this.messages.set(row.id, row);
     this.touch(conversation);
     return toMessage(row);
   }
 
+  /** One message of the user's conversation, or undefined (missing, or not theirs). */
+  getMessage(userId: string, conversationId: number, messageId: number): Message | undefined {
+    if (!this.ownedConversation(userId, conversationId)) return undefined;
+    const row = this.messages.get(messageId);
+    return row?.conversationId === conversationId ? toMessage(row) : undefined;
+  }
+
+  /** Deletes every message of the conversation that comes after `messageId` (for a retry). */
+  deleteMessagesAfter(userId: string, conversationId: number, messageId: number): number[] {
+    const conversation = this.ownedConversation(userId, conversationId);
+    if (!conversation) return [];
+    const after = this.messages.get(messageId);
+    if (after?.conversationId !== conversationId) return [];
+    const dropped: number[] = [];
+    for (const [id, row] of this.messages) {
+      if (row.conversationId === conversationId && row.seq > after.seq) {
+        this.messages.delete(id);
+        dropped.push(id);
+      }
+    }
+    if (dropped.length > 0) this.touch(conversation);
+    return dropped;
+  }
+
   // --- helpers -----------------------------------------------------------------------------
 
   private ownedTask(userId: string, id: number): TaskRow | undefined {
-    const row = this.tasks.get(id);
-    return row?.userId === userId ? row : undefined;
+    return this.tasks.get(taskKey(userId, id));
   }
 
   private ownedConversation(userId: string, id: number): ConversationRow | undefined {

@@ -25,6 +25,7 @@ describe('when the ChatKit script cannot load', () => {
     const notice = screen.getByTestId('chat-fallback-notice');
     expect(notice).toHaveAttribute('role', 'status');
     expect(notice).toHaveTextContent("The new chat couldn't load");
+    expect(notice).toHaveTextContent(`Reason: The ChatKit script could not be loaded from ${DEFAULT_CHATKIT_SCRIPT_URL}.`);
     expect(document.querySelector(`script[src="${DEFAULT_CHATKIT_SCRIPT_URL}"]`)).toBeNull(); // cleaned up
     expect(screen.getByTestId('welcome-message')).toBeInTheDocument();
   });

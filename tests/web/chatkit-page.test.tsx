@@ -6,14 +6,19 @@ import { FakeBackend, bearerOf, contractError, flags, json, task } from './suppo
 import { renderApp } from './support/render';
 
 /** What the app handed to useChatKit, and how often <ChatKit> was mounted. */
-const chatkit = vi.hoisted(() => ({ options: [] as unknown[], mounts: 0 }));
+const chatkit = vi.hoisted(() => ({ options: [] as unknown[], mounts: 0, threadIds: [] as Array<string | null> }));
 
 vi.mock('@openai/chatkit-react', async () => {
   const React = await import('react');
   return {
     useChatKit(options: unknown) {
       chatkit.options.push(options);
-      return { control: { options, handlers: {}, setInstance() {} } };
+      return {
+        control: { options, handlers: {}, setInstance() {} },
+        async setThreadId(threadId: string | null) {
+          chatkit.threadIds.push(threadId);
+        },
+      };
     },
     ChatKit({ className }: { className?: string }) {
       React.useEffect(() => {
@@ -36,6 +41,7 @@ beforeAll(() => {
 beforeEach(() => {
   chatkit.options.length = 0;
   chatkit.mounts = 0;
+  chatkit.threadIds.length = 0;
   backend = new FakeBackend().install();
   vi.spyOn(console, 'warn').mockImplementation(() => {});
 });
@@ -112,7 +118,7 @@ describe('ChatKit page, backend mode', () => {
       dictation: { enabled: false },
     });
     expect(options.history).toEqual({ enabled: true, showDelete: true, showRename: true });
-    expect(options.threadItemActions).toEqual({ feedback: true, retry: false });
+    expect(options.threadItemActions).toEqual({ feedback: true, retry: true });
     expect(options.theme).toMatchObject({
       colorScheme: 'light',
       color: { accent: { primary: '#3b82f6' }, surface: { foreground: '#1f2937' } },

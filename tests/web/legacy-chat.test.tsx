@@ -95,7 +95,9 @@ describe('composer', () => {
     await waitFor(() => expect(backend.calls('POST', '/api/v1/chat')).toHaveLength(1));
 
     type('Second');
-    expect(screen.getByTestId('send-button')).toBeDisabled();
+    // While it streams, Send is Stop.
+    expect(screen.queryByTestId('send-button')).not.toBeInTheDocument();
+    expect(screen.getByTestId('stop-button')).toBeEnabled();
     fireEvent.keyDown(input(), { key: 'Enter' });
     expect(input().value).toBe('Second');
     expect(screen.getAllByTestId('message-user')).toHaveLength(1);

@@ -488,13 +488,13 @@ describe('threads.list, threads.get_by_id and items.list', () => {
 
   it('get_by_id returns the oldest 20 items ascending; items.list pages through them both ways', async () => {
     const user = await signUp();
-    const threadId = await seedConversation(user, Array.from({ length: 11 }, (_, i) => `show my tasks ${i}`));
+    const threadId = await seedConversation(user, Array.from({ length: 11 }, (_, i) => `hello ${i}`));
 
     const thread = await expectJson(await post(user, { type: 'threads.get_by_id', params: { thread_id: threadId } }), ThreadSchema);
     expect(thread.items.data).toHaveLength(20);
     expect(thread.items.has_more).toBe(true);
     expect(thread.items.after).toBe(thread.items.data[19]!.id);
-    expect(thread.items.data[0]).toMatchObject({ type: 'user_message', content: [{ text: 'show my tasks 0' }] });
+    expect(thread.items.data[0]).toMatchObject({ type: 'user_message', content: [{ text: 'hello 0' }] });
     expect(thread.items.data.map((item) => item.type)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'user_message' : 'assistant_message')));
 
     const items = (params: Record<string, unknown>) =>
@@ -517,14 +517,15 @@ describe('threads.list, threads.get_by_id and items.list', () => {
     expect(pages).toBe(5);
     expect(all).toHaveLength(22);
     expect(all.map((item) => item.id)).toEqual([...thread.items.data, ...rest.data].map((item) => item.id).reverse());
-    expect(all[0]).toMatchObject({ type: 'assistant_message', id: expect.stringMatching(/^msg_\d+_reply$/) });
-
-    // The assistant item's other name (its own message id) works as a cursor too.
-    const assistantMessageId = ((await (await fetch(`${originUrl()}/api/v1/conversations/${threadId.slice(4)}`, { headers: { 'x-user-id': user.userId } })).json()) as {
+    const messages = ((await (await fetch(`${originUrl()}/api/v1/conversations/${threadId.slice(4)}`, { headers: { 'x-user-id': user.userId } })).json()) as {
       messages: Array<{ id: number }>;
-    }).messages[1]!.id;
-    const afterFirstAnswer = await items({ order: 'asc', limit: 1, after: `msg_${assistantMessageId}` });
-    expect(afterFirstAnswer.data[0]).toMatchObject({ type: 'user_message', content: [{ text: 'show my tasks 1' }] });
+    }).messages;
+    // Every item is named by its message's own id.
+    expect(all.map((item) => item.id).reverse()).toEqual(messages.map((message) => `msg_${message.id}`));
+
+    // An older origin's stream name for an answer (`msg_<user message id>_reply`) works as a cursor too.
+    const afterFirstAnswer = await items({ order: 'asc', limit: 1, after: `msg_${messages[0]!.id}_reply` });
+    expect(afterFirstAnswer.data[0]).toMatchObject({ type: 'user_message', content: [{ text: 'hello 1' }] });
 
     await expectContractError(await post(user, { type: 'items.list', params: { thread_id: threadId, after: 'msg_999999999' } }), 400, 'bad_request');
   });
@@ -621,9 +622,6 @@ describe('what the adapter refuses', () => {
       { type: 'threads.list', params: { limit: -1 } },
       { type: 'threads.list', params: { order: 'sideways' } },
       { type: 'items.feedback', params: { thread_id: 'thr_1', item_ids: [], kind: 'meh' } },
-      createBody('   '),
-      { type: 'threads.create', params: { input: { content: [{ type: 'input_tag', id: 't', text: '@x', data: {} }], attachments: [] } } },
-      createBody('x'.repeat(4001)),
     ]) {
       await expectContractError(await post(user, body), 400, 'bad_request');
     }
@@ -750,5 +748,194 @@ describe('gated by the flag variant', () => {
     );
     expect(res.status).toBe(403);
     expect(v.parse(ErrorBodySchema, await res.json()).error.code).toBe('chatkit_disabled');
+  });
+});
+
+// --- continuity: history items, retry, stable ids, stopped answers ---------------------------------------
+
+describe('history shows what the stream showed; retry; ids that stay put', () => {
+  const getThread = (user: User, threadId: string) => post(user, { type: 'threads.get_by_id', params: { thread_id: threadId } }).then((res) => expectJson(res, ThreadSchema));
+  const doneItems = (events: readonly ThreadStreamEvent[]) => ofType(events, 'thread.item.done').map((event) => event.item);
+  const retryBody = (threadId: string, itemId: string) => ({ type: 'threads.retry_after_item', params: { thread_id: threadId, item_id: itemId } });
+
+  it('refuses an empty or over-long message in the stream, in words (no HTTP status), and stores nothing', async () => {
+    const user = await signUp();
+    const threadId = await seedConversation(user, ['hello']);
+    const tagOnly = { content: [{ type: 'input_tag', id: 't', text: '@x', data: {} }], attachments: [] };
+    for (const body of [
+      createBody('   '),
+      { type: 'threads.create', params: { input: tagOnly } },
+      createBody('x'.repeat(4001)),
+      addBody(threadId, `  ${'y'.repeat(4500)}  `),
+    ]) {
+      const events = await streamEvents(await post(user, body));
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'error', code: 'custom', allow_retry: false });
+      const message = (events[0] as { message: string }).message;
+      expect(message).not.toMatch(/HTTP|\b4\d\d\b/);
+    }
+    const over = (await streamEvents(await post(user, addBody(threadId, 'z'.repeat(4321)))))[0] as { message: string };
+    expect(over.message).toBe('Messages can be at most 4,000 characters; this one has 4,321. Please shorten it and send it again.');
+    expect((await getThread(user, threadId)).items.data).toHaveLength(2);
+    expect((await streamEvents(await post(user, addBody(threadId, 'a'.repeat(4000))))).at(-1)?.type).toBe('thread.item.done');
+  });
+
+  it('a reloaded thread shows the workflow item the live stream showed, under the same ids', async () => {
+    const user = await signUp();
+    const events = await streamEvents(await post(user, createBody('Add a task to buy milk')));
+    const threadId = createdThreadId(events);
+    const [userItem, workflow, answer] = doneItems(events);
+    expect([userItem?.type, workflow?.type, answer?.type]).toEqual(['user_message', 'workflow', 'assistant_message']);
+    const listed = (await getThread(user, threadId)).items.data;
+    expect(listed.map((item) => item.id)).toEqual([userItem!.id, workflow!.id, answer!.id]);
+    expect(listed[1]).toMatchObject({ type: 'workflow', workflow: (workflow as Extract<ThreadItem, { type: 'workflow' }>).workflow });
+    expect(listed[2]).toMatchObject({ content: (answer as Extract<ThreadItem, { type: 'assistant_message' }>).content });
+    expect(answer!.id).toMatch(/^msg_\d+$/);
+    expect(workflow!.id).toBe(answer!.id.replace('msg_', 'wf_'));
+  });
+
+  it('an origin whose messages carry no tool_calls still lists (no workflow items)', async () => {
+    const { ConversationDetailSchema } = await import('../../shared/origin');
+    const { threadItemsFromMessages } = await import('../../worker/chatkit/thread-items');
+    const detail = v.parse(ConversationDetailSchema, {
+      id: 7,
+      title: 't',
+      created_at: '2026-05-01T10:00:00.000Z',
+      updated_at: '2026-05-01T10:00:00.000Z',
+      messages: [
+        { id: 1, role: 'user', content: 'add a task to x', created_at: '2026-05-01T10:00:00.000Z' },
+        { id: 2, role: 'assistant', content: 'Added "x".', created_at: '2026-05-01T10:00:01.000Z' },
+      ],
+    });
+    const items = threadItemsFromMessages(detail.id, detail.messages);
+    expect(items.map((item) => [item.type, item.id])).toEqual([['user_message', 'msg_1'], ['assistant_message', 'msg_2']]);
+    expect(v.is(ThreadItemPageSchema, { data: items, has_more: false })).toBe(true);
+  });
+
+  it('threads.retry_after_item streams a fresh answer; the history no longer holds the old one or anything after it', async () => {
+    const user = await signUp();
+    const first = await streamEvents(await post(user, createBody('hello')));
+    const threadId = createdThreadId(first);
+    const [question, oldAnswer] = doneItems(first);
+    const second = await streamEvents(await post(user, addBody(threadId, 'show my tasks')));
+    const laterIds = doneItems(second).map((item) => item.id);
+
+    const received = (await readChatkitStream(await post(user, retryBody(threadId, question!.id)))).map(({ event }) => event);
+    expect(outline(received)).toEqual([
+      'stream_options',
+      ...laterIds.map(() => 'thread.item.removed'),
+      'thread.item.removed',
+      'thread.item.added assistant_message',
+      'updated assistant_message.content_part.added',
+      'updated assistant_message.content_part.text_delta',
+      'updated assistant_message.content_part.done',
+      'thread.item.done assistant_message',
+    ]);
+    expect(ofType(received, 'thread.item.removed').map((event) => event.item_id).sort()).toEqual([oldAnswer!.id, ...laterIds].sort());
+    const [fresh] = doneItems(received);
+    expect(fresh!.id).not.toBe(oldAnswer!.id);
+
+    const listed = (await getThread(user, threadId)).items.data;
+    expect(listed.map((item) => item.id)).toEqual([question!.id, fresh!.id]);
+    expect(listed[1]).toMatchObject({ content: (fresh as Extract<ThreadItem, { type: 'assistant_message' }>).content });
+  });
+
+  it('allow_retry is true exactly where threads.retry_after_item is then accepted', async () => {
+    const user = await signUp();
+    // The origin fails after storing the question: retry allowed, and a retry is accepted (it
+    // streams a new attempt, which this origin fails again on purpose).
+    const failed = await streamEvents(await post(user, createBody('please simulate error')));
+    expect(failed.at(-1)).toMatchObject({ type: 'error', allow_retry: true });
+    const threadId = createdThreadId(failed);
+    const [question] = doneItems(failed);
+    const retried = (await readChatkitStream(await post(user, retryBody(threadId, question!.id)))).map(({ event }) => event);
+    expect(retried[0]?.type).toBe('stream_options');
+
+    // Refusals say no retry, and a retry of something that is not the user's message is refused.
+    const seeded = await seedConversation(user, ['hello']);
+    const items = (await getThread(user, seeded)).items.data;
+    for (const itemId of [items[1]!.id, 'msg_999999999', 'wf_1', 'nonsense']) {
+      const events = await streamEvents(await post(user, retryBody(seeded, itemId)));
+      expect(events).toEqual([{ type: 'error', code: 'custom', message: expect.any(String), allow_retry: false }]);
+    }
+    expect((await getThread(user, seeded)).items.data.map((item) => item.id)).toEqual(items.map((item) => item.id));
+    const other = await signUp();
+    await expectContractError(await post(other, retryBody(seeded, items[0]!.id)), 404, 'not_found');
+  });
+
+  it('two interleaved add_user_message turns on one thread: each answer keeps its streamed id in later listings', async () => {
+    const user = await signUp();
+    const threadId = await seedConversation(user, ['hi']);
+    // A long first answer (a list of 30 tasks, streamed in small chunks), so the second question
+    // reaches the origin while the first answer is still being written (and not yet stored).
+    for (let i = 1; i <= 30; i++) {
+      await fetch(`${originUrl()}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': user.userId }, body: JSON.stringify({ title: `chore number ${i}` }) });
+    }
+    let releaseSecond: () => void = () => {};
+    const firstStarted = new Promise<void>((resolve) => (releaseSecond = resolve));
+    const turn = async (text: string, onEvent?: (event: ThreadStreamEvent) => void) =>
+      (await readChatkitStream(await post(user, addBody(threadId, text)), (event) => void onEvent?.(event))).map(({ event }) => event);
+    const [one, two] = await Promise.all([
+      turn('show my tasks', (event) => {
+        if (event.type === 'thread.item.updated' && event.update.type === 'assistant_message.content_part.text_delta') releaseSecond();
+      }),
+      firstStarted.then(() => turn('hello there')),
+    ]);
+    const answerOf = (events: readonly ThreadStreamEvent[]) => doneItems(events).find((item) => item.type === 'assistant_message') as Extract<ThreadItem, { type: 'assistant_message' }>;
+    const listed = (await getThread(user, threadId)).items.data;
+    // The second question was stored before the first answer: a derivation from message order
+    // would now name the first answer after the second question.
+    expect(listed.slice(2, 4).map((item) => item.type)).toEqual(['user_message', 'user_message']);
+    for (const events of [one, two]) {
+      const answer = answerOf(events);
+      const same = listed.find((item) => item.id === answer.id);
+      expect(same, `${answer.id} is listed`).toMatchObject({ type: 'assistant_message', content: answer.content });
+    }
+    expect(new Set(listed.map((item) => item.id)).size).toBe(listed.length);
+    const feedback = await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: [answerOf(one).id, answerOf(two).id], kind: 'positive' } });
+    await expectJson(feedback, EmptyResponseSchema);
+  });
+
+  it('a stopped answer keeps what was shown, under its streamed id, marked stopped after a reload', async () => {
+    const user = await signUp();
+    const threadId = await seedConversation(user, ['hi']);
+    let answerId = '';
+    let shown = '';
+    await readChatkitStream(await post(user, addBody(threadId, 'hello')), (event) => {
+      if (event.type === 'thread.item.added' && event.item.type === 'assistant_message') answerId = event.item.id;
+      if (event.type === 'thread.item.updated' && event.update.type === 'assistant_message.content_part.text_delta') {
+        shown += event.update.delta;
+        return true; // the user pressed stop: the browser leaves
+      }
+    });
+    const stopped = await waitFor(async () => {
+      const items = (await getThread(user, threadId)).items.data;
+      return items.find((item) => item.id === answerId) ?? null;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const text = (stopped as Extract<ThreadItem, { type: 'assistant_message' }>).content[0]!.text;
+    expect(text.startsWith(shown)).toBe(true);
+    expect(text.endsWith('*(Stopped)*')).toBe(true);
+  });
+});
+
+describe('an origin whose start event has no assistant_message_id', () => {
+  it('keeps the older derivation in the stream: msg_<user message id>_reply and wf_<user message id>, every event valid', async () => {
+    const { streamChatTurn } = await import('../../worker/chatkit/stream-turn');
+    const { OriginClient } = await import('../../worker/chatkit/origin-client');
+    const sent: ThreadStreamEvent[] = [];
+    const sink = { send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)), closed: false, signal: new AbortController().signal };
+    async function* olderOrigin() {
+      yield { name: 'start' as const, data: { conversation_id: 5, user_message_id: 9, title: 'hello' } };
+      yield { name: 'tool' as const, data: { name: 'list_tasks', arguments: {}, result: { tasks: [] } } };
+      yield { name: 'delta' as const, data: { text: 'You have no tasks yet.' } };
+      yield {
+        name: 'done' as const,
+        data: { conversation_id: 5, message_id: 10, user_message_id: 9, response: 'You have no tasks yet.', tool_calls: [], title: 'hello' },
+      };
+    }
+    const client = new OriginClient({ originUrl: 'http://127.0.0.1:9', userId: 'u', requestId: 'r', timeoutMs: 1000 });
+    await streamChatTurn(sink, { kind: 'stream', events: olderOrigin() }, { kind: 'add', message: 'show my tasks', client, requestId: 'r' });
+    expectWellFormedTurn(sent);
+    expect(ofType(sent, 'thread.item.done').map((event) => event.item.id)).toEqual(['msg_9', 'wf_9', 'msg_9_reply']);
   });
 });

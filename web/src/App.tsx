@@ -3,8 +3,9 @@ import { AppHeader } from './AppHeader';
 import { useAuthSession, useAuthState } from './auth/auth-context';
 import type { SignedInUser } from './auth/auth-session';
 import { AuthScreen } from './auth/AuthScreen';
-import type { ChatDecision, ChatkitUnavailableReason } from './flags/chat-decision';
+import type { ChatDecision, ChatkitUnavailable } from './flags/chat-decision';
 import { useChatDecision } from './flags/use-chat-decision';
+import { useSignOutAcrossTabs } from './tabs/use-sign-out-across-tabs';
 import { TaskPanel } from './tasks/TaskPanel';
 import { TaskRefreshProvider } from './tasks/task-refresh';
 import { ErrorBoundary } from './ui/ErrorBoundary';
@@ -19,10 +20,11 @@ const LegacyChatPage = lazy(loadLegacyChat);
 
 interface ChatVariantViewProps {
   decision: ChatDecision | null;
-  onChatkitUnavailable: (reason: ChatkitUnavailableReason) => void;
+  onChatkitUnavailable: ChatkitUnavailable;
+  onDismissNotice: () => void;
 }
 
-function ChatVariantView({ decision, onChatkitUnavailable }: ChatVariantViewProps) {
+function ChatVariantView({ decision, onChatkitUnavailable, onDismissNotice }: ChatVariantViewProps) {
   const skeleton = <ChatSkeleton label="Loading chat…" />;
   if (!decision) return skeleton;
   if (decision.variant === 'legacy') {
@@ -30,14 +32,18 @@ function ChatVariantView({ decision, onChatkitUnavailable }: ChatVariantViewProp
       // Keyed: otherwise React would reuse ChatKit's (failed) boundary for the legacy chat.
       <ErrorBoundary key="legacy" fallback={<LoadFailed what="The chat" />}>
         <Suspense fallback={skeleton}>
-          <LegacyChatPage notice={decision.notice} />
+          <LegacyChatPage notice={decision.notice} onDismissNotice={onDismissNotice} handoff={decision.handoff ?? null} />
         </Suspense>
       </ErrorBoundary>
     );
   }
   // If ChatKit's chunk cannot load or ChatKit throws, this user gets the legacy chat instead.
   return (
-    <ErrorBoundary key="chatkit" onError={() => onChatkitUnavailable('chatkit_failed')} fallback={skeleton}>
+    <ErrorBoundary
+      key="chatkit"
+      onError={(error) => onChatkitUnavailable('chatkit_failed', { conversationId: null, pendingMessage: null, detail: error instanceof Error ? error.message : undefined })}
+      fallback={skeleton}
+    >
       <Suspense fallback={skeleton}>
         <ChatKitPage chatkit={decision.chatkit} onUnavailable={onChatkitUnavailable} />
       </Suspense>
@@ -50,7 +56,7 @@ function ChatVariantView({ decision, onChatkitUnavailable }: ChatVariantViewProp
  * (`data-chat-variant`, `data-variant-reason`); both are absent while `/api/flags` is pending.
  */
 function SignedInApp({ user }: { user: SignedInUser }) {
-  const { decision, fallBackToLegacy } = useChatDecision(user.id);
+  const { decision, fallBackToLegacy, dismissNotice } = useChatDecision(user.id);
   // Download the legacy chat while `/api/flags` is on its way: it is what most users get, and the
   // instant fallback when ChatKit cannot load, so it must not wait for the flags to arrive.
   useEffect(() => {
@@ -72,7 +78,7 @@ function SignedInApp({ user }: { user: SignedInUser }) {
           aria-busy={decision === null}
         >
           <div className="chat-column" id="chat" tabIndex={-1}>
-            <ChatVariantView decision={decision} onChatkitUnavailable={fallBackToLegacy} />
+            <ChatVariantView decision={decision} onChatkitUnavailable={fallBackToLegacy} onDismissNotice={dismissNotice} />
           </div>
           <TaskPanel />
         </main>
@@ -84,6 +90,7 @@ function SignedInApp({ user }: { user: SignedInUser }) {
 export function App() {
   const session = useAuthSession();
   const auth = useAuthState();
+  useSignOutAcrossTabs(session);
 
   useEffect(() => {
     void session.restore();

@@ -9,10 +9,10 @@ import {
   type Thread,
   type ThreadItem,
 } from '../../shared/chatkit';
-import { ConversationUpdateSchema, type ChatRequest } from '../../shared/origin';
+import { ConversationUpdateSchema, type ChatRequest, type ChatRetryRequest } from '../../shared/origin';
 import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
-import { parseThreadId } from './ids';
+import { parseMessageItemId, parseThreadId } from './ids';
 import type { OriginClient } from './origin-client';
 import { compareTimes, DEFAULT_PAGE_SIZE, paginate } from './pagination';
 import { originMessageFrom } from './request';
@@ -72,8 +72,7 @@ async function listThreads(ctx: ChatkitContext, { params }: ChatkitRequestOf<'th
 async function listItems(ctx: ChatkitContext, { params }: ChatkitRequestOf<'items.list'>): Promise<Page<ThreadItem>> {
   const detail = await ctx.client.getConversation(conversationIdOf(params.thread_id));
   const items = threadItemsFromMessages(detail.id, detail.messages);
-  // Items and messages correspond one to one, so a message's index is its item's index.
-  return paginate(items, params, (after) => indexOfItem(detail.messages, after));
+  return paginate(items, params, (after) => indexOfItem(items, after));
 }
 
 async function updateThread(ctx: ChatkitContext, { params }: ChatkitRequestOf<'threads.update'>): Promise<Thread> {
@@ -95,7 +94,8 @@ async function deleteThread(ctx: ChatkitContext, { params }: ChatkitRequestOf<'t
 async function recordFeedback(ctx: ChatkitContext, { params }: ChatkitRequestOf<'items.feedback'>): Promise<Record<string, never>> {
   if (params.item_ids.length > MAX_FEEDBACK_ITEMS) throw new ApiError('bad_request', `At most ${MAX_FEEDBACK_ITEMS} items per feedback.`);
   const detail = await ctx.client.getConversation(conversationIdOf(params.thread_id));
-  if (params.item_ids.some((itemId) => indexOfItem(detail.messages, itemId) === -1)) throw new ApiError('not_found', 'Item not found.');
+  const items = threadItemsFromMessages(detail.id, detail.messages);
+  if (params.item_ids.some((itemId) => indexOfItem(items, itemId) === -1)) throw new ApiError('not_found', 'Item not found.');
   logEvent('info', 'chatkit_feedback', {
     kind: params.kind,
     item_ids: params.item_ids,
@@ -113,7 +113,6 @@ const UNSUPPORTED = {
   'input.transcribe': "Dictation isn't supported here yet.",
   'threads.sync_custom_action': "This assistant doesn't handle widget actions.",
   'threads.custom_action': "This assistant doesn't handle widget actions.",
-  'threads.retry_after_item': "Retrying an answer isn't supported yet. Please send your message again.",
   'threads.add_client_tool_output': "This assistant doesn't use client tools.",
   'threads.add_structured_input': "This assistant doesn't ask for structured input.",
 } as const satisfies Partial<Record<ChatkitRequestType, string>>;
@@ -154,14 +153,20 @@ function refusalStream(ctx: ChatkitContext, type: string, message: string): Resp
  * Sends the message to the origin first and only then opens the stream: an unknown thread, an
  * origin that is down or slow, are still plain JSON errors (404 / 502 / 504) at that point.
  */
-async function chatTurn(ctx: ChatkitContext, type: StreamingRequestType, kind: ChatTurn['kind'], request: ChatRequest): Promise<Response> {
+async function chatTurn(
+  ctx: ChatkitContext,
+  type: StreamingRequestType,
+  request: ChatRequest | ChatRetryRequest,
+  turnOf: Pick<ChatTurn, 'kind' | 'message' | 'removedItemIds'>,
+): Promise<Response> {
   const source = await ctx.client.sendChat(request, ctx.originStreaming);
-  const turn: ChatTurn = { kind, message: request.message, client: ctx.client, requestId: ctx.requestId };
+  const turn: ChatTurn = { ...turnOf, client: ctx.client, requestId: ctx.requestId };
   return chatkitEventStream((sink) => streamChatTurn(sink, source, turn), {
     browserGone: ctx.browserGone,
     onUnexpectedError: (error, sink) => {
       logEvent('error', 'chatkit_stream_crashed', { request_id: ctx.requestId, type, error: error instanceof Error ? error.message : String(error) });
-      sink.send({ type: 'error', code: 'custom', message: INTERRUPTED_MESSAGE, allow_retry: true });
+      // Whether the origin stored the question is unknown here, so a retry might be refused.
+      sink.send({ type: 'error', code: 'custom', message: INTERRUPTED_MESSAGE, allow_retry: false });
     },
   });
 }
@@ -169,20 +174,44 @@ async function chatTurn(ctx: ChatkitContext, type: StreamingRequestType, kind: C
 async function createThread(ctx: ChatkitContext, { type, params }: ChatkitRequestOf<'threads.create'>): Promise<Response> {
   const message = originMessageFrom(params.input);
   if (typeof message !== 'string') return refusalStream(ctx, type, message.message);
-  return chatTurn(ctx, type, 'create', { message });
+  return chatTurn(ctx, type, { message }, { kind: 'create', message });
 }
 
 async function addUserMessage(ctx: ChatkitContext, { type, params }: ChatkitRequestOf<'threads.add_user_message'>): Promise<Response> {
   const conversationId = conversationIdOf(params.thread_id);
   const message = originMessageFrom(params.input);
   if (typeof message !== 'string') return refusalStream(ctx, type, message.message);
-  return chatTurn(ctx, type, 'add', { message, conversation_id: conversationId });
+  return chatTurn(ctx, type, { message, conversation_id: conversationId }, { kind: 'add', message });
+}
+
+const NOT_RETRYABLE = 'Only your own messages in this conversation can be answered again.';
+
+/**
+ * `threads.retry_after_item`: `item_id` must be a user message of the thread. The origin drops
+ * what followed it and answers it again (`retry_of_message_id`); the stream tells the client
+ * which items went (chatkit-python's client drops them itself; saying so costs nothing).
+ */
+async function retryAfterItem(ctx: ChatkitContext, { type, params }: ChatkitRequestOf<'threads.retry_after_item'>): Promise<Response> {
+  const conversationId = conversationIdOf(params.thread_id);
+  const detail = await ctx.client.getConversation(conversationId);
+  const items = threadItemsFromMessages(detail.id, detail.messages);
+  const index = items.findIndex((item) => item.id === params.item_id);
+  const ref = parseMessageItemId(params.item_id);
+  const item = items[index];
+  if (!item || item.type !== 'user_message' || ref?.kind !== 'message') return refusalStream(ctx, type, NOT_RETRYABLE);
+  const message = item.content.map((part) => part.text).join('');
+  return chatTurn(
+    ctx,
+    type,
+    { conversation_id: conversationId, retry_of_message_id: ref.messageId },
+    { kind: 'retry', message, removedItemIds: items.slice(index + 1).map((later) => later.id) },
+  );
 }
 
 const streamHandlers: { [T in StreamingRequestType]: (ctx: ChatkitContext, request: ChatkitRequestOf<T>) => Promise<Response> } = {
   'threads.create': createThread,
   'threads.add_user_message': addUserMessage,
-  'threads.retry_after_item': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
+  'threads.retry_after_item': retryAfterItem,
   'threads.add_client_tool_output': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
   'threads.custom_action': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
   'threads.add_structured_input': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),

@@ -3,52 +3,43 @@
  * positive integers. The mapping is fixed so any id the client saw (in a stream or a listing)
  * resolves again later:
  *
- * - thread                      `thr_<conversation id>`
- * - user message                `msg_<message id>`
- * - assistant message           `msg_<user message id>_reply`: the answer to that user message. The
- *                               origin names the assistant message only in its final `done` event,
- *                               but ChatKit needs the item's id at `thread.item.added`, before the
- *                               first delta; deriving it from the user message (known from `start`)
- *                               gives the same id in the stream and in every later listing, so the
- *                               client never holds two ids for one message. An assistant message
- *                               that does not directly follow a user message (not produced by the
- *                               reference origin) falls back to `msg_<message id>`, and that form
- *                               also resolves for any assistant message.
- * - tool-call workflow (stream) `wf_<user message id>`: not stored at the origin, never listed.
+ * - thread             `thr_<conversation id>`
+ * - message            `msg_<message id>`, user and assistant messages alike, in listings and in
+ *                      the stream. The origin announces the answer's id in its `start` event
+ *                      (`assistant_message_id`), before the first delta, so the streamed item has
+ *                      its final id from `thread.item.added` on, whatever else is stored meanwhile.
+ * - tool-call workflow `wf_<assistant message id>`: the tool calls stored with that answer.
+ *
+ * An origin whose `start` leaves `assistant_message_id` out gets the older derivation in the
+ * stream: the answer is `msg_<user message id>_reply` and its workflow `wf_<user message id>`, and
+ * `…_reply` resolves to "the answer right after that user message". That holds while turns on a
+ * thread do not overlap (README, "Item ids").
  *
  * Parsing is strict: anything else (another prefix, a leading zero, a sign, whitespace, a number
  * past 2^53) is "not found", never a guess and never an error that says why.
  */
 
+export { parseThreadId, threadIdFor } from '../../shared/chatkit';
+
 const DIGITS = '([1-9]\\d{0,14})';
-const THREAD_ID = new RegExp(`^thr_${DIGITS}$`);
 const MESSAGE_ID = new RegExp(`^msg_${DIGITS}$`);
 const REPLY_ID = new RegExp(`^msg_${DIGITS}_reply$`);
 
 /** A message item id, resolved: a stored message, or "the reply to user message N". */
 export type MessageRef = { kind: 'message'; messageId: number } | { kind: 'reply'; userMessageId: number };
 
-export function threadIdFor(conversationId: number): string {
-  return `thr_${conversationId}`;
-}
-
-/** The conversation id of a thread id, or null when it is not one of ours. */
-export function parseThreadId(threadId: string): number | null {
-  const match = THREAD_ID.exec(threadId);
-  return match?.[1] ? Number(match[1]) : null;
-}
-
 export function messageItemId(messageId: number): string {
   return `msg_${messageId}`;
 }
 
-/** The id of the assistant item that streams the answer to `userMessageId`. */
+/** The stream's id for the answer to `userMessageId`, for origins that do not announce the answer's id. */
 export function replyItemId(userMessageId: number): string {
   return `msg_${userMessageId}_reply`;
 }
 
-export function workflowItemId(userMessageId: number): string {
-  return `wf_${userMessageId}`;
+/** The workflow item of the answer `messageId` (or, for older origins' streams, of that user message). */
+export function workflowItemId(messageId: number): string {
+  return `wf_${messageId}`;
 }
 
 export function parseMessageItemId(itemId: string): MessageRef | null {

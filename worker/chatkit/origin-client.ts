@@ -7,6 +7,7 @@ import {
   ConversationSchema,
   type ChatReply,
   type ChatRequest,
+  type ChatRetryRequest,
   type ChatStreamEventName,
   type Conversation,
   type ConversationDetail,
@@ -100,12 +101,12 @@ export class OriginClient {
   }
 
   /**
-   * `POST /api/v1/chat`. With `stream`, asks for `text/event-stream`; whatever the origin answers
+   * `POST /api/v1/chat` (a message, or a retry of a stored one). With `stream`, asks for `text/event-stream`; whatever the origin answers
    * (SSE or a plain JSON reply) is returned as such, so an origin without streaming still works.
    * The timeout covers the wait for the response headers only: a long answer that has started
    * streaming is not cut off. Cancel a stream by `return()`-ing its generator or aborting `signal`.
    */
-  async sendChat(request: ChatRequest, stream: boolean): Promise<ChatTurnSource> {
+  async sendChat(request: ChatRequest | ChatRetryRequest, stream: boolean): Promise<ChatTurnSource> {
     const response = await this.call(
       {
         method: 'POST',

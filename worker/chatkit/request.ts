@@ -6,7 +6,7 @@ import {
   type ChatkitRequest,
   type UserMessageInput,
 } from '../../shared/chatkit';
-import { ChatRequestSchema } from '../../shared/origin';
+import { MAX_MESSAGE_LENGTH, tooLongMessage } from '../../shared/origin';
 import { ApiError } from '../lib/errors';
 
 /**
@@ -30,8 +30,8 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
   return `${path ? `${path}: ` : ''}${issue.message}`.slice(0, 300);
 }
 
-/** Why a user message cannot be sent; `unsupported` is answered in the stream, the rest as 400. */
-export type UserMessageProblem = { kind: 'unsupported'; message: string };
+/** Why a user message cannot be sent: answered in the stream, in words for the user. */
+export type UserMessageProblem = { kind: 'unsupported' | 'too_long' | 'empty'; message: string };
 
 export const ATTACHMENTS_UNSUPPORTED = "Attachments aren't supported here yet. Please send your message as text.";
 
@@ -39,16 +39,17 @@ export const ATTACHMENTS_UNSUPPORTED = "Attachments aren't supported here yet. P
  * The text the origin gets for a ChatKit user message: the `input_text` parts joined as they are
  * (each part keeps its own spacing). Tags, `quoted_text` and `inference_options` are ignored,
  * since the origin has no place for them; attachments are refused rather than silently dropped.
+ * The origin's own rules (non-empty after trimming, at most 4000 characters) are checked here, so
+ * the user reads why in the chat rather than an HTTP status.
  */
 export function originMessageFrom(input: UserMessageInput): string | UserMessageProblem {
   if (input.attachments.length > 0) return { kind: 'unsupported', message: ATTACHMENTS_UNSUPPORTED };
   const text = input.content
     .filter((part) => part.type === 'input_text')
     .map((part) => part.text)
-    .join('');
-  // The origin's own rules (non-empty after trimming, at most 4000 characters), checked here so
-  // the browser gets a clear 400 instead of an origin refusal.
-  const checked = v.safeParse(ChatRequestSchema, { message: text });
-  if (!checked.success) throw new ApiError('bad_request', `Cannot send this message: ${checked.issues[0].message} (1 to 4000 characters of text).`);
-  return checked.output.message;
+    .join('')
+    .trim();
+  if (text === '') return { kind: 'empty', message: 'There is nothing to send: please type a message.' };
+  if (text.length > MAX_MESSAGE_LENGTH) return { kind: 'too_long', message: tooLongMessage(text.length) };
+  return text;
 }

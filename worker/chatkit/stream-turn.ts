@@ -4,7 +4,7 @@ import { logEvent } from '../lib/log';
 import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
 import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
-import { assistantMessageItem, threadFromConversation, userMessageItem } from './thread-items';
+import { assistantMessageItem, threadFromConversation, userMessageItem, workflowItem } from './thread-items';
 import { taskForToolCall } from './tool-tasks';
 
 /**
@@ -23,16 +23,25 @@ import { taskForToolCall } from './tool-tasks';
  *   thread.item.done            the assistant message with the full text
  *   thread.updated              new thread only: now with the title the origin gave it
  *
+ * A retry (`threads.retry_after_item`) has no `thread.created` and no user echo: it starts with
+ * `stream_options`, then one `thread.item.removed` per item the origin dropped, then the answer.
+ * Item ids are the origin's message ids (ids.ts), so the answer streamed here is the item a later
+ * listing shows.
+ *
  * Every item that was `added` gets `done` or `removed`. On an origin `error` (or a broken
  * stream) the half-written assistant message is removed, since the origin did not store it and
- * it would vanish on reload anyway, and an `error` event ends the stream.
+ * it would vanish on reload anyway, and an `error` event ends the stream. Its `allow_retry` is
+ * true only once the origin has stored the user message, since a retry names that message.
  */
 
 export interface ChatTurn {
-  /** `create` for threads.create: announce the new thread and, at the end, its title. */
-  kind: 'create' | 'add';
+  /** `create` for threads.create: announce the new thread and, at the end, its title. `retry`
+   * answers a stored user message again (no echo). */
+  kind: 'create' | 'add' | 'retry';
   /** The user message exactly as sent to the origin (what it stores and lists later). */
   message: string;
+  /** Retry only: the items the origin drops (those after the retried message). */
+  removedItemIds?: readonly string[];
   client: OriginClient;
   requestId: string;
   /** Clock for items the origin's events carry no time for (its listings do). */
@@ -43,7 +52,10 @@ export const INTERRUPTED_MESSAGE = 'The answer was interrupted. Please try again
 
 /** A JSON-only origin's reply, replayed as the events a streaming origin would have sent. */
 async function* eventsFromReply(reply: ChatReply): AsyncGenerator<OriginChatEvent> {
-  yield { name: 'start', data: { conversation_id: reply.conversation_id, user_message_id: reply.user_message_id, title: reply.title } };
+  yield {
+    name: 'start',
+    data: { conversation_id: reply.conversation_id, user_message_id: reply.user_message_id, assistant_message_id: reply.message_id, title: reply.title },
+  };
   for (const call of reply.tool_calls) yield { name: 'tool', data: call };
   yield { name: 'delta', data: { text: reply.response } };
   yield { name: 'done', data: reply };
@@ -66,6 +78,8 @@ class TurnTranslator {
   finished = false;
   private conversationId: number | null = null;
   private userMessageId = 0;
+  /** The origin's id for the answer, from `start` (older origins: unknown). */
+  private assistantMessageId: number | undefined;
   private title: string | null = null;
   private threadCreatedAt = '';
   private workflow: OpenWorkflow | null = null;
@@ -106,12 +120,24 @@ class TurnTranslator {
       // Untitled on purpose: ChatKit threads start without a title (see `thread.updated` below).
       this.send({ type: 'thread.created', thread: threadFromConversation({ id: start.conversation_id, title: null, created_at: startedAt }) });
     }
+    this.assistantMessageId = start.assistant_message_id;
     this.userMessageId = start.user_message_id ?? (await this.lookUpUserMessageId());
-    this.send({
-      type: 'thread.item.done',
-      item: userMessageItem(this.threadId, messageItemId(this.userMessageId), this.turn.message, startedAt),
-    });
+    if (this.turn.kind !== 'retry') {
+      this.send({
+        type: 'thread.item.done',
+        item: userMessageItem(this.threadId, messageItemId(this.userMessageId), this.turn.message, startedAt),
+      });
+    }
     this.send({ type: 'stream_options', stream_options: { allow_cancel: true } });
+    for (const itemId of this.turn.removedItemIds ?? []) this.send({ type: 'thread.item.removed', item_id: itemId });
+  }
+
+  /** The answer's item id and its workflow's: the origin's own id when it announced one (ids.ts). */
+  private idsOfAnswer(): { answer: string; workflow: string } {
+    if (this.assistantMessageId !== undefined) {
+      return { answer: messageItemId(this.assistantMessageId), workflow: workflowItemId(this.assistantMessageId) };
+    }
+    return { answer: replyItemId(this.userMessageId), workflow: workflowItemId(this.userMessageId) };
   }
 
   /** An origin whose `start` lacks the user message id: the newest user message is this one. */
@@ -125,7 +151,7 @@ class TurnTranslator {
   private tool(call: Extract<OriginChatEvent, { name: 'tool' }>['data']): void {
     const task = taskForToolCall(call);
     if (!this.workflow) {
-      this.workflow = { id: workflowItemId(this.userMessageId), createdAt: this.now(), tasks: [task] };
+      this.workflow = { id: this.idsOfAnswer().workflow, createdAt: this.now(), tasks: [task] };
       this.send({ type: 'thread.item.added', item: this.workflowItem() });
     } else {
       this.workflow.tasks.push(task);
@@ -141,20 +167,7 @@ class TurnTranslator {
 
   private workflowItem(): WorkflowItem {
     const workflow = this.workflow!;
-    const [first] = workflow.tasks;
-    return {
-      type: 'workflow',
-      id: workflow.id,
-      thread_id: this.threadId,
-      created_at: workflow.createdAt,
-      workflow: {
-        type: 'custom',
-        tasks: [...workflow.tasks],
-        ...(workflow.tasks.length === 1 && first?.title ? { summary: { title: first.title } } : {}),
-        ...(workflow.tasks.length > 1 ? { summary: { title: `Used ${workflow.tasks.length} task tools` } } : {}),
-        expanded: false,
-      },
-    };
+    return workflowItem(this.threadId, workflow.id, workflow.tasks, workflow.createdAt);
   }
 
   /** The workflow is complete once the answer starts (the origin runs its tools first). */
@@ -167,7 +180,7 @@ class TurnTranslator {
   private openAnswer(): OpenAnswer {
     if (this.answer) return this.answer;
     this.closeWorkflow();
-    const answer: OpenAnswer = { id: replyItemId(this.userMessageId), createdAt: this.now(), text: '' };
+    const answer: OpenAnswer = { id: this.idsOfAnswer().answer, createdAt: this.now(), text: '' };
     this.answer = answer;
     this.send({ type: 'thread.item.added', item: { ...assistantMessageItem(this.threadId, answer.id, '', answer.createdAt), content: [] } });
     this.send({
@@ -228,7 +241,8 @@ class TurnTranslator {
         this.answer = null;
       }
     }
-    this.send({ type: 'error', code: 'custom', message, allow_retry: true });
+    // A retry names the stored user message: without one (no `start` yet) it would be refused.
+    this.send({ type: 'error', code: 'custom', message, allow_retry: this.userMessageId > 0 });
   }
 }
 

@@ -1,6 +1,7 @@
-import type { AssistantMessageItem, Thread, ThreadItem, UserMessageItem } from '../../shared/chatkit';
+import type { AssistantMessageItem, CustomTask, Thread, ThreadItem, UserMessageItem, WorkflowItem } from '../../shared/chatkit';
 import type { Conversation, Message } from '../../shared/origin';
-import { messageItemId, parseMessageItemId, replyItemId, threadIdFor } from './ids';
+import { messageItemId, parseMessageItemId, threadIdFor, workflowItemId } from './ids';
+import { taskForToolCall } from './tool-tasks';
 
 /**
  * The origin's conversations and messages as ChatKit threads and items. Used by the listings and by
@@ -46,37 +47,59 @@ export function assistantMessageItem(threadId: string, id: string, text: string,
   };
 }
 
-/**
- * The item id of `messages[index]` (see ids.ts): an assistant message right after a user
- * message is that message's reply, anything else is named by its own id.
- */
-function itemIdAt(messages: readonly Message[], index: number): string {
-  const message = messages[index]!;
-  const previous = messages[index - 1];
-  if (message.role === 'assistant' && previous?.role === 'user') return replyItemId(previous.id);
-  return messageItemId(message.id);
+/** How an answer the user stopped reads after a reload (ChatKit renders markdown). */
+export const INTERRUPTED_NOTE = '*(Stopped)*';
+
+function assistantText(message: Message): string {
+  if (!message.interrupted) return message.content;
+  return message.content.trim() ? `${message.content}\n\n${INTERRUPTED_NOTE}` : INTERRUPTED_NOTE;
 }
 
-/** A conversation's messages (oldest first, as the origin sends them) as ChatKit items. */
+/** The workflow item that shows `toolCalls` (the same item the live stream built, see stream-turn.ts). */
+export function workflowItem(threadId: string, id: string, tasks: readonly CustomTask[], createdAt: string): WorkflowItem {
+  const [first] = tasks;
+  return {
+    type: 'workflow',
+    id,
+    thread_id: threadId,
+    created_at: createdAt,
+    workflow: {
+      type: 'custom',
+      tasks: [...tasks],
+      ...(tasks.length === 1 && first?.title ? { summary: { title: first.title } } : {}),
+      ...(tasks.length > 1 ? { summary: { title: `Used ${tasks.length} task tools` } } : {}),
+      expanded: false,
+    },
+  };
+}
+
+/**
+ * A conversation's messages (in the origin's order) as ChatKit items: each message is `msg_<id>`,
+ * and an answer that used tools is preceded by its workflow item `wf_<id>`, as in the live stream.
+ */
 export function threadItemsFromMessages(conversationId: number, messages: readonly Message[]): ThreadItem[] {
   const threadId = threadIdFor(conversationId);
-  return messages.map((message, index) => {
-    const id = itemIdAt(messages, index);
-    return message.role === 'user'
-      ? userMessageItem(threadId, id, message.content, message.created_at)
-      : assistantMessageItem(threadId, id, message.content, message.created_at);
+  return messages.flatMap((message): ThreadItem[] => {
+    const id = messageItemId(message.id);
+    if (message.role === 'user') return [userMessageItem(threadId, id, message.content, message.created_at)];
+    const answer = assistantMessageItem(threadId, id, assistantText(message), message.created_at);
+    if (message.tool_calls.length === 0) return [answer];
+    return [workflowItem(threadId, workflowItemId(message.id), message.tool_calls.map(taskForToolCall), message.created_at), answer];
   });
 }
 
 /**
- * Where the item named `itemId` sits in `messages`, or -1. Both forms an assistant message can
- * be named by resolve (`msg_<its id>` and `msg_<user message id>_reply`).
+ * Where the item named `itemId` sits in `items`, or -1. Besides the items' own ids, the stream
+ * name an older origin's answer had (`msg_<user message id>_reply`) resolves to the answer that
+ * follows that user message.
  */
-export function indexOfItem(messages: readonly Message[], itemId: string): number {
+export function indexOfItem(items: readonly ThreadItem[], itemId: string): number {
+  const direct = items.findIndex((item) => item.id === itemId);
+  if (direct !== -1) return direct;
   const ref = parseMessageItemId(itemId);
-  if (!ref) return -1;
-  if (ref.kind === 'message') return messages.findIndex((message) => message.id === ref.messageId);
-  const userIndex = messages.findIndex((message) => message.id === ref.userMessageId && message.role === 'user');
+  if (ref?.kind !== 'reply') return -1;
+  const userIndex = items.findIndex((item) => item.type === 'user_message' && item.id === messageItemId(ref.userMessageId));
   if (userIndex === -1) return -1;
-  return messages[userIndex + 1]?.role === 'assistant' ? userIndex + 1 : -1;
+  const next = items.slice(userIndex + 1).findIndex((item) => item.type !== 'workflow');
+  return next !== -1 && items[userIndex + 1 + next]?.type === 'assistant_message' ? userIndex + 1 + next : -1;
 }

@@ -14,8 +14,11 @@
  * In custom mode it speaks ChatKit's server protocol through `api.fetch` (README "ChatKit: two
  * modes"): `threads.create` / `threads.add_user_message` (streams; the stop button aborts one),
  * `threads.list` and `items.list` followed page by page through `after`, `threads.get_by_id`,
- * `threads.update` (rename), `threads.delete`, `items.feedback`. Opening a thread lists its items
- * again through `items.list`, which must agree with what `threads.get_by_id` returned.
+ * `threads.update` (rename), `threads.delete`, `items.feedback`, `threads.retry_after_item` (a Retry
+ * button under each answer when `threadItemActions.retry` is on). Opening a thread lists its items
+ * again through `items.list`, which must agree with what `threads.get_by_id` returned. It opens
+ * `initialThread`, has the element method `setThreadId`, and emits `chatkit.thread.change` when the
+ * thread changes.
  *
  * It is strict where the real client is unknown: every protocol error is recorded in
  * `window.__chatkitStandin.protocolErrors` and reported to the test (`window.__e2eReportProblem`,
@@ -25,7 +28,7 @@
  * answer was complete; `thread.created` anywhere but first; an item added twice, or before
  * `stream_options`; an update for an item never added or already done; a text delta or part done
  * before its `content_part.added`; an item done with a content part still open; an item removed
- * that was never seen; and an added item never done or removed when the stream ends. Items and
+ * that neither this stream nor the thread shown when it began had; and an added item never done or removed when the stream ends. Items and
  * threads repeated across pages are errors too.
  */
 (() => {
@@ -59,8 +62,10 @@
 
   /** The order rules for one streamed response (see the header). */
   class StreamOrder {
-    constructor(requestType) {
+    /** `shown`: ids of the items the client showed when the stream began (a retry removes some). */
+    constructor(requestType, shown = []) {
       this.requestType = requestType;
+      this.shown = new Set(shown);
       this.count = 0;
       this.errored = false;
       this.answered = false;
@@ -99,6 +104,7 @@
         }
         case 'thread.item.removed': {
           const item = this.items.get(event.item_id);
+          if (!item && this.shown.delete(event.item_id)) break;
           if (!item || item.state === 'removed') protocolError(`${at}: removed item ${event.item_id}, which was ${item ? 'already removed' : 'never seen'}`);
           else item.state = 'removed';
           break;
@@ -186,6 +192,7 @@
           .catch((err) => this.fail(String(err && err.message ? err.message : err)));
       } else {
         this.emit('chatkit.ready');
+        this.openInitialThread();
       }
     }
 
@@ -263,12 +270,17 @@
       const input = { content: [{ type: 'input_text', text }], attachments: [], quoted_text: '', inference_options: {} };
       const type = this.threadId ? 'threads.add_user_message' : 'threads.create';
       const params = this.threadId ? { thread_id: this.threadId, input } : { input };
+      await this.respond(type, params, [...this.items.keys()]);
+    }
+
+    /** One streamed response; `shown` are the item ids the client showed when it was asked for. */
+    async respond(type, params, shown) {
       const controller = new AbortController();
       this.streaming = controller;
       this.emit('chatkit.response.start');
       await this.guarded(async () => {
         const res = await this.call(type, params, 'stream', controller.signal);
-        const order = new StreamOrder(type);
+        const order = new StreamOrder(type, shown);
         try {
           await this.readStream(res, order);
           order.end();
@@ -387,6 +399,7 @@
         thumbs.textContent = '👍';
         thumbs.addEventListener('click', () => void this.feedback(item.id, 'positive', thumbs));
         node.append(' ', thumbs);
+        this.addRetryButton(node, item);
       }
     }
 
@@ -466,6 +479,44 @@
         this.emit('chatkit.thread.deleted', { threadId });
         await this.openThread(null);
       });
+    }
+
+    // --- thread selection from the host page: `initialThread` and the `setThreadId` method ---
+
+    openInitialThread() {
+      const initial = this.options && this.options.initialThread;
+      if (initial) void this.openThread(initial);
+    }
+
+    async setThreadId(threadId) {
+      await this.openThread(threadId || null);
+    }
+
+    // --- retry (`threadItemActions.retry`): regenerate the answer to the user message before it ---
+
+    addRetryButton(node, item) {
+      const actions = this.options && this.options.threadItemActions;
+      if (!actions || !actions.retry) return;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.standin = 'retry';
+      button.textContent = 'Retry';
+      button.addEventListener('click', () => void this.retryAnswer(item.id));
+      node.append(' ', button);
+    }
+
+    async retryAnswer(assistantItemId) {
+      const ids = [...this.items.keys()];
+      const before = ids.slice(0, ids.indexOf(assistantItemId)).reverse();
+      const userItemId = before.find((id) => this.items.get(id).type === 'user_message');
+      if (!userItemId || !this.threadId) return;
+      // What the client does itself on retry: drop everything after the retried message. The
+      // server's thread.item.removed events for those items are then expected, not errors.
+      for (const id of ids.slice(ids.indexOf(userItemId) + 1)) {
+        this.items.delete(id);
+        this.querySelector(`[data-item-id="${id}"]`)?.remove();
+      }
+      await this.respond('threads.retry_after_item', { thread_id: this.threadId, item_id: userItemId }, ids);
     }
 
     async feedback(itemId, kind, button) {

@@ -6,7 +6,8 @@ import { vi } from 'vitest';
 import type { ErrorCode } from '../../../shared/errors';
 import { ERROR_STATUS } from '../../../shared/errors';
 import type { FlagsResponse } from '../../../shared/flags';
-import type { Conversation, ConversationDetail, Task } from '../../../shared/origin';
+import type * as v from 'valibot';
+import type { Conversation, ConversationDetailSchema, Task } from '../../../shared/origin';
 
 export interface RecordedRequest {
   method: string;
@@ -96,7 +97,8 @@ export class FakeBackend {
   signedIn = true;
   flags: FlagsResponse | (() => Response) = flags();
   conversations: Conversation[] = [];
-  details = new Map<number, ConversationDetail>();
+  /** What the origin sends (optional fields such as `tool_calls` may be left out). */
+  details = new Map<number, v.InferInput<typeof ConversationDetailSchema>>();
   tasks: Task[] = [];
   /** Tokens handed out by `/api/auth/token`, in order. */
   readonly issuedTokens: string[] = [];

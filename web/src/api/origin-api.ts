@@ -4,7 +4,9 @@ import type { AuthFetch } from '../auth/auth-fetch';
 import {
   ConversationDetailSchema,
   ConversationListSchema,
+  ConversationSchema,
   TaskListSchema,
+  TaskSchema,
   type Conversation,
   type ConversationDetail,
   type Task,
@@ -28,6 +30,24 @@ export function createOriginApi(authFetch: AuthFetch) {
       const response = await authFetch(`/api/v1/conversations/${id}`, { method: 'DELETE', headers: JSON_ACCEPT });
       // 404: someone (another tab) deleted it first, which is what the user wanted anyway.
       if (!response.ok && response.status !== 404) throw await readApiError(response);
+    },
+
+    async renameConversation(id: number, title: string): Promise<Conversation> {
+      const response = await authFetch(`/api/v1/conversations/${id}`, {
+        method: 'PATCH',
+        headers: { ...JSON_ACCEPT, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title }),
+      });
+      return readJson(response, ConversationSchema);
+    },
+
+    async setTaskCompleted(id: number, completed: boolean): Promise<Task> {
+      const response = await authFetch(`/api/v1/tasks/${id}`, {
+        method: 'PATCH',
+        headers: { ...JSON_ACCEPT, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ completed }),
+      });
+      return readJson(response, TaskSchema);
     },
 
     async listTasks(signal?: AbortSignal): Promise<Task[]> {

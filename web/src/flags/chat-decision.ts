@@ -11,6 +11,19 @@ export type ChatkitUnavailableReason =
   | 'chatkit_not_configured'
   | 'chatkit_failed';
 
+/**
+ * What the ChatKit page hands over when it steps aside mid-session: the conversation it had open
+ * and the message the user was sending (the worker refused it, so it was not stored), plus why in
+ * words when a cause is known (a script that did not load).
+ */
+export interface ChatHandoff {
+  conversationId: number | null;
+  pendingMessage: string | null;
+  detail?: string;
+}
+
+export type ChatkitUnavailable = (reason: ChatkitUnavailableReason, handoff?: ChatHandoff) => void;
+
 export type VariantReason = FlagsResponse['chat']['reason'] | 'flags_unavailable' | ChatkitUnavailableReason;
 
 /**
@@ -19,10 +32,22 @@ export type VariantReason = FlagsResponse['chat']['reason'] | 'flags_unavailable
  */
 export type ChatDecision =
   | { variant: 'chatkit'; reason: VariantReason; chatkit: ChatkitConfig }
-  | { variant: 'legacy'; reason: VariantReason; notice: string | null };
+  | { variant: 'legacy'; reason: VariantReason; notice: string | null; handoff?: ChatHandoff };
 
 export const CHATKIT_FALLBACK_NOTICE =
   "The new chat couldn't load, so you're in the classic chat. Your conversations and tasks are all here.";
+export const CHATKIT_SWITCHED_OFF_NOTICE =
+  "The new chat was switched off for now, so you're in the classic chat. Your conversations and tasks are all here.";
+export const HANDOFF_SENT_NOTICE = 'Your message was sent from here.';
+
+/** The short, dismissible notice the legacy chat shows after ChatKit stepped aside. */
+export function fallbackNotice(reason: ChatkitUnavailableReason, handoff?: ChatHandoff): string {
+  const switchedOff = reason === 'chatkit_disabled' || reason === 'chatkit_not_configured';
+  const base = switchedOff ? CHATKIT_SWITCHED_OFF_NOTICE : CHATKIT_FALLBACK_NOTICE;
+  const why = handoff?.detail ? ` Reason: ${handoff.detail}` : '';
+  const sent = handoff?.pendingMessage ? ` ${HANDOFF_SENT_NOTICE}` : '';
+  return `${base}${why}${sent}`;
+}
 
 export async function loadFlags(authFetch: AuthFetch, signal?: AbortSignal): Promise<FlagsResponse> {
   const response = await authFetch('/api/flags', { headers: { Accept: 'application/json' }, signal });

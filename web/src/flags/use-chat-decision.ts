@@ -1,28 +1,36 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAuthFetch } from '../auth/auth-context';
+import { conversationIdFromPath } from '../chat/chat-route';
 import {
-  CHATKIT_FALLBACK_NOTICE,
   FLAGS_UNAVAILABLE,
   decideChat,
+  fallbackNotice,
   loadFlags,
   type ChatDecision,
-  type ChatkitUnavailableReason,
+  type ChatkitUnavailable,
 } from './chat-decision';
 
 export interface ChatDecisionState {
   /** `null` while `/api/flags` is being asked. */
   decision: ChatDecision | null;
-  /** ChatKit was chosen but cannot run here: switch this user to the legacy chat. */
-  fallBackToLegacy: (reason: ChatkitUnavailableReason) => void;
+  /** ChatKit was chosen but cannot run here (or was switched off): show the legacy chat, in place. */
+  fallBackToLegacy: ChatkitUnavailable;
+  /** The user closed the fallback notice. */
+  dismissNotice: () => void;
 }
 
 /**
- * Asks `/api/flags` once per signed-in user (the key), then keeps the answer: flags are resolved
- * at boot so a user never sees the chat switch under them mid-conversation.
+ * Asks `/api/flags` once per signed-in user (the key), then keeps the answer, with one exception:
+ * a rollback. When the tab becomes visible again the flags are read once more, and a ChatKit page
+ * whose user is now on the legacy chat switches to it in place (same conversation). The other way
+ * (legacy → ChatKit when the rollout grows) waits for the next load, so a chat never changes
+ * under someone mid-conversation.
  */
 export function useChatDecision(userKey: string): ChatDecisionState {
   const authFetch = useAuthFetch();
   const [decision, setDecision] = useState<ChatDecision | null>(null);
+  const current = useRef<ChatDecision | null>(null);
+  current.current = decision;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -40,11 +48,45 @@ export function useChatDecision(userKey: string): ChatDecisionState {
     return () => controller.abort();
   }, [authFetch, userKey]);
 
-  const fallBackToLegacy = useCallback((reason: ChatkitUnavailableReason) => {
-    setDecision((current) =>
-      current?.variant === 'chatkit' ? { variant: 'legacy', reason, notice: CHATKIT_FALLBACK_NOTICE } : current,
+  const fallBackToLegacy = useCallback<ChatkitUnavailable>((reason, handoff) => {
+    setDecision((now) =>
+      now?.variant === 'chatkit'
+        ? { variant: 'legacy', reason, notice: fallbackNotice(reason, handoff), ...(handoff ? { handoff } : {}) }
+        : now,
     );
   }, []);
 
-  return { decision, fallBackToLegacy };
+  useEffect(() => {
+    let controller: AbortController | null = null;
+    const recheck = () => {
+      if (document.visibilityState !== 'visible' || current.current?.variant !== 'chatkit') return;
+      controller?.abort();
+      controller = new AbortController();
+      const { signal } = controller;
+      loadFlags(authFetch, signal).then(
+        (flags) => {
+          if (signal.aborted) return;
+          const fresh = decideChat(flags);
+          if (fresh.variant === 'legacy') {
+            const conversationId = conversationIdFromPath(window.location.pathname);
+            fallBackToLegacy('chatkit_disabled', { conversationId, pendingMessage: null });
+          }
+        },
+        () => {
+          // Unreachable flags keep the page as it is; the next ChatKit call tells the truth anyway.
+        },
+      );
+    };
+    document.addEventListener('visibilitychange', recheck);
+    return () => {
+      document.removeEventListener('visibilitychange', recheck);
+      controller?.abort();
+    };
+  }, [authFetch, fallBackToLegacy]);
+
+  const dismissNotice = useCallback(() => {
+    setDecision((now) => (now?.variant === 'legacy' && now.notice ? { ...now, notice: null } : now));
+  }, []);
+
+  return { decision, fallBackToLegacy, dismissNotice };
 }

@@ -1,9 +1,9 @@
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { describeError } from '../api/api-error';
 import { useOriginApi } from '../api/origin-api';
 import { useResource } from '../api/use-resource';
 import type { Task } from '../../../shared/origin';
-import { useTaskListVersion } from './task-refresh';
+import { useTaskListVersion, useTaskRefresh } from './task-refresh';
 import { CheckIcon, RefreshIcon } from '../ui/icons';
 import { InlineError } from '../ui/InlineError';
 
@@ -18,6 +18,23 @@ export function TaskPanel() {
   const version = useTaskListVersion();
   const load = useCallback((signal: AbortSignal) => api.listTasks(signal), [api]);
   const { data: tasks, error, loading, reload } = useResource(load, version);
+  const refreshTasks = useTaskRefresh();
+  const [toggling, setToggling] = useState<number | null>(null);
+  const [toggleError, setToggleError] = useState<string | null>(null);
+
+  /** The circle completes an open task and reopens a finished one. */
+  async function toggle(task: Task) {
+    setToggling(task.id);
+    setToggleError(null);
+    try {
+      await api.setTaskCompleted(task.id, !task.completed);
+      refreshTasks();
+    } catch (failure) {
+      setToggleError(`Couldn't update “${task.title}”. ${describeError(failure)}`);
+    } finally {
+      setToggling(null);
+    }
+  }
   const openCount = tasks?.filter((task) => !task.completed).length ?? 0;
 
   return (
@@ -49,6 +66,8 @@ export function TaskPanel() {
         <InlineError onRetry={reload}>Couldn't load your tasks. {describeError(error)}</InlineError>
       )}
 
+      {toggleError && <InlineError>{toggleError}</InlineError>}
+
       {tasks === undefined && loading && (
         <ul className="task-list" aria-hidden="true">
           {[0, 1, 2].map((row) => (
@@ -68,9 +87,18 @@ export function TaskPanel() {
               data-testid="task-item"
               data-completed={task.completed}
             >
-              <span className="task-check" aria-hidden="true">
+              <button
+                className="task-check"
+                type="button"
+                onClick={() => void toggle(task)}
+                disabled={toggling === task.id}
+                aria-pressed={task.completed}
+                aria-label={task.completed ? `Reopen “${task.title}”` : `Complete “${task.title}”`}
+                title={task.completed ? 'Reopen' : 'Mark as done'}
+                data-testid="task-toggle"
+              >
                 {task.completed && <CheckIcon />}
-              </span>
+              </button>
               <span className="task-title">{task.title}</span>
               <span className="visually-hidden">{task.completed ? ' (done)' : ' (to do)'}</span>
             </li>

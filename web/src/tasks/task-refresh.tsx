@@ -1,4 +1,5 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { listenToOtherTabs, tellOtherTabs } from '../tabs/tab-channel';
 
 interface TaskRefreshValue {
   /** Bumped on every refresh request; the task panel reloads when it changes. */
@@ -11,11 +12,17 @@ const TaskRefreshContext = createContext<TaskRefreshValue>({ version: 0, refresh
 
 /**
  * Lets either chat tell the task panel "the assistant may have changed your tasks": the legacy chat
- * after each answer, ChatKit on a `tasks.changed` effect or at the end of a response.
+ * after each answer, ChatKit on a `tasks.changed` effect or at the end of a response, the panel
+ * itself after a tick. Other open tabs hear about it too and reload their panel.
  */
 export function TaskRefreshProvider({ children }: { children: ReactNode }) {
   const [version, setVersion] = useState(0);
-  const refreshTasks = useCallback(() => setVersion((current) => current + 1), []);
+  const bump = useCallback(() => setVersion((current) => current + 1), []);
+  const refreshTasks = useCallback(() => {
+    bump();
+    tellOtherTabs({ type: 'tasks-changed' });
+  }, [bump]);
+  useEffect(() => listenToOtherTabs((message) => message.type === 'tasks-changed' && bump()), [bump]);
   const value = useMemo(() => ({ version, refreshTasks }), [version, refreshTasks]);
   return <TaskRefreshContext.Provider value={value}>{children}</TaskRefreshContext.Provider>;
 }

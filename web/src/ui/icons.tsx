@@ -54,3 +54,9 @@ export const CheckIcon = (props: IconProps) => (
     <path d="M20 6 9 17l-5-5" />
   </Svg>
 );
+
+export const PencilIcon = (props: IconProps) => (
+  <Svg {...props}>
+    <path d="M17 3a2.83 2.83 0 1 1 4 4L7.5 20.5 2 22l1.5-5.5L17 3z" />
+  </Svg>
+);

@@ -1,7 +1,9 @@
 import type { ChatKitOptions, CustomApiConfig, HostedApiConfig, ThemeOption } from '@openai/chatkit-react';
 import { readApiError, readJson } from '../../api/api-error';
 import type { AuthFetch } from '../../auth/auth-fetch';
-import type { ChatkitConfig, ChatkitUnavailableReason } from '../../flags/chat-decision';
+import type { ChatHandoff, ChatkitConfig, ChatkitUnavailable } from '../../flags/chat-decision';
+import { parseThreadId, threadIdFor } from '../../../../shared/chatkit';
+import { conversationIdFromPath } from '../chat-route';
 import { BRAND_COLORS, FONT_STACK } from '../../theme';
 import { SessionResponseSchema } from '../../../../shared/session';
 import { COMPOSER_PLACEHOLDER, EXAMPLE_PROMPTS, WELCOME_TEXT } from '../chat-copy';
@@ -23,8 +25,57 @@ export const CHATKIT_THEME: ThemeOption = {
 
 export interface ChatKitApiDeps {
   authFetch: AuthFetch;
-  /** The server says ChatKit is off or not set up: show the legacy chat instead. */
-  onUnavailable: (reason: ChatkitUnavailableReason) => void;
+  /** The server says ChatKit is off or not set up: show the legacy chat instead, in place. */
+  onUnavailable: ChatkitUnavailable;
+  /** `threads.get_by_id` answered 404: the thread is missing or someone else's. */
+  onThreadNotFound?: (threadId: string) => void;
+}
+
+/** The parts of a ChatKit request body the page needs to hand a conversation over. */
+function readChatkitRequest(body: BodyInit | null | undefined): { type: string; threadId: string | null; text: string | null } | null {
+  if (typeof body !== 'string') return null;
+  try {
+    const request = JSON.parse(body) as { type?: unknown; params?: { thread_id?: unknown; input?: { content?: unknown } } };
+    const content = Array.isArray(request.params?.input?.content) ? (request.params.input.content as Array<{ type?: unknown; text?: unknown }>) : null;
+    const text = content
+      ?.filter((part) => part.type === 'input_text' && typeof part.text === 'string')
+      .map((part) => part.text as string)
+      .join('');
+    return {
+      type: typeof request.type === 'string' ? request.type : '',
+      threadId: typeof request.params?.thread_id === 'string' ? request.params.thread_id : null,
+      text: text?.trim() ? text : null,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Backend mode's `fetch`: the user's token (authFetch), and an eye on the answers. When the worker
+ * refuses ChatKit (`chatkit_disabled` after a rollback, `chatkit_not_configured`), whatever the
+ * request, the page hands over to the legacy chat at once: same conversation (the request's
+ * thread, else the URL's), and the message being sent, which the worker did not store.
+ */
+export function watchChatkitCalls(deps: ChatKitApiDeps): AuthFetch {
+  return async (input, init) => {
+    const response = await deps.authFetch(input, init);
+    if (response.ok) return response;
+    const request = readChatkitRequest(init?.body);
+    if (response.status === 403 || response.status === 503) {
+      const { code } = await readApiError(response.clone());
+      if (code === 'chatkit_disabled' || code === 'chatkit_not_configured') {
+        const fromRequest = request?.threadId ? parseThreadId(request.threadId) : null;
+        const handoff: ChatHandoff = {
+          conversationId: request?.type === 'threads.create' ? null : (fromRequest ?? conversationIdFromPath(window.location.pathname)),
+          pendingMessage: request?.type === 'threads.create' || request?.type === 'threads.add_user_message' ? request.text : null,
+        };
+        deps.onUnavailable(code, handoff);
+      }
+    }
+    if (response.status === 404 && request?.type === 'threads.get_by_id' && request.threadId) deps.onThreadNotFound?.(request.threadId);
+    return response;
+  };
 }
 
 /**
@@ -57,13 +108,15 @@ export function buildChatKitApi(chatkit: ChatkitConfig, deps: ChatKitApiDeps): C
   // Backend mode: ChatKit talks to the worker's `/api/chatkit` with the user's Bearer token.
   // authFetch keeps ChatKit's own headers (object, array or Headers), always uses the freshest
   // token, and refreshes once on a 401, exactly like the app's other calls.
-  return { url: chatkit.api_url, domainKey: chatkit.domain_key, fetch: deps.authFetch };
+  return { url: chatkit.api_url, domainKey: chatkit.domain_key, fetch: watchChatkitCalls(deps) };
 }
 
 /** Everything ChatKit is configured with, besides the event handlers. */
-export function buildChatKitOptions(chatkit: ChatkitConfig, deps: ChatKitApiDeps): ChatKitOptions {
+export function buildChatKitOptions(chatkit: ChatkitConfig, deps: ChatKitApiDeps, initialConversationId: number | null = null): ChatKitOptions {
   return {
     api: buildChatKitApi(chatkit, deps),
+    // Backend mode's thread ids are `thr_<conversation id>`, so the URL's conversation opens as is.
+    ...(chatkit.mode === 'backend' && initialConversationId !== null ? { initialThread: threadIdFor(initialConversationId) } : {}),
     theme: CHATKIT_THEME,
     frameTitle: 'AI Task Assistant chat',
     startScreen: {
@@ -79,6 +132,7 @@ export function buildChatKitOptions(chatkit: ChatkitConfig, deps: ChatKitApiDeps
       dictation: { enabled: false },
     },
     history: { enabled: true, showDelete: true, showRename: true },
-    threadItemActions: { feedback: true, retry: false },
+    // Retry regenerates an answer (`threads.retry_after_item`, answered from the origin).
+    threadItemActions: { feedback: true, retry: true },
   };
 }

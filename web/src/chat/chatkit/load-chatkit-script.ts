@@ -1,7 +1,8 @@
 /** The element the ChatKit script defines; `@openai/chatkit-react` renders it. */
 export const CHATKIT_ELEMENT = 'openai-chatkit';
 export const DEFAULT_CHATKIT_SCRIPT_URL = 'https://cdn.platform.openai.com/deployments/chatkit/chatkit.js';
-export const CHATKIT_SCRIPT_TIMEOUT_MS = 8_000;
+/** A script that has not defined the element by then is not coming: the legacy chat takes over. */
+export const CHATKIT_SCRIPT_TIMEOUT_MS = 4_000;
 
 function chatKitScriptUrl(): string {
   return import.meta.env.VITE_CHATKIT_SCRIPT_URL || DEFAULT_CHATKIT_SCRIPT_URL;

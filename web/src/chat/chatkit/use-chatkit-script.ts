@@ -1,22 +1,22 @@
 import { useEffect, useState } from 'react';
 import { loadChatKitScript } from './load-chatkit-script';
 
-export type ScriptStatus = 'loading' | 'ready' | 'failed';
+export type ScriptState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; reason: string };
 
-export function useChatKitScript(): ScriptStatus {
-  const [status, setStatus] = useState<ScriptStatus>('loading');
+export function useChatKitScript(): ScriptState {
+  const [state, setState] = useState<ScriptState>({ status: 'loading' });
   useEffect(() => {
     let current = true;
     loadChatKitScript().then(
-      () => current && setStatus('ready'),
+      () => current && setState({ status: 'ready' }),
       (error: unknown) => {
         console.warn('[chatkit] falling back to the legacy chat:', error);
-        if (current) setStatus('failed');
+        if (current) setState({ status: 'failed', reason: error instanceof Error ? error.message : String(error) });
       },
     );
     return () => {
       current = false;
     };
   }, []);
-  return status;
+  return state;
 }

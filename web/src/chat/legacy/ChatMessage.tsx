@@ -1,3 +1,4 @@
+import { STOPPED_LABEL } from '../chat-copy';
 import type { ChatMessageView } from './chat-thread-state';
 
 /** Tool names as people would say them: `add_task` → "add task". */
@@ -6,7 +7,7 @@ function describeTool(name: string): string {
 }
 
 export function ChatMessage({ message }: { message: ChatMessageView }) {
-  const { role, content, streaming, tools } = message;
+  const { role, content, streaming, tools, interrupted } = message;
   return (
     <li className={`message message--${role}`} data-testid={`message-${role}`} data-streaming={streaming || undefined}>
       <span className="visually-hidden">{role === 'user' ? 'You:' : 'Assistant:'}</span>
@@ -20,6 +21,11 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
           </span>
         )}
       </div>
+      {interrupted && (
+        <p className="message-stopped" data-testid="message-stopped">
+          {STOPPED_LABEL}
+        </p>
+      )}
       {tools.length > 0 && (
         <p className="message-tools">
           Used: {[...new Set(tools)].map(describeTool).join(', ')}

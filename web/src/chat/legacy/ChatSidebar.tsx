@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../../api/api-error';
 import type { Conversation } from '../../../../shared/origin';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
-import { PlusIcon, TrashIcon } from '../../ui/icons';
+import { PencilIcon, PlusIcon, TrashIcon } from '../../ui/icons';
 import { InlineError } from '../../ui/InlineError';
 
 interface ChatSidebarProps {
@@ -14,6 +14,8 @@ interface ChatSidebarProps {
   onNewChat: () => void;
   /** Resolves once deleted; rejects with the reason to show in the dialog. */
   onDelete: (conversationId: number) => Promise<void>;
+  /** Resolves once renamed; rejects with the reason to show beside the field. */
+  onRename: (conversationId: number, title: string) => Promise<void>;
   onReload: () => void;
 }
 
@@ -30,7 +32,74 @@ function formatUpdatedAt(iso: string): string {
     : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
-/** Past conversations: pick one, start a new one, or delete one (after a confirmation). */
+const MAX_TITLE_LENGTH = 200;
+
+interface RenameFormProps {
+  conversation: Conversation;
+  onSave: (title: string) => Promise<void>;
+  onDone: () => void;
+}
+
+/** The title as an editable field: Enter (or Save) keeps it, Escape (or Cancel) leaves it as it was. */
+function RenameForm({ conversation, onSave, onDone }: RenameFormProps) {
+  const [title, setTitle] = useState(conversationTitle(conversation));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function save() {
+    const trimmed = title.trim();
+    if (!trimmed) return setError('A title needs at least one character.');
+    setSaving(true);
+    setError(null);
+    try {
+      await onSave(trimmed);
+      onDone();
+    } catch (failure) {
+      setError(`Couldn't rename it. ${describeError(failure)}`);
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form
+      className="conversation-rename"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <label className="visually-hidden" htmlFor={`rename-${conversation.id}`}>
+        New title
+      </label>
+      <input
+        id={`rename-${conversation.id}`}
+        className="conversation-rename-input"
+        value={title}
+        maxLength={MAX_TITLE_LENGTH}
+        onChange={(event) => setTitle(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') onDone();
+        }}
+        disabled={saving}
+        autoFocus
+        data-testid="rename-input"
+      />
+      <button className="button button--small" type="submit" disabled={saving} data-testid="rename-save">
+        Save
+      </button>
+      <button className="button button--small button--quiet" type="button" onClick={onDone} disabled={saving}>
+        Cancel
+      </button>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Past conversations: pick one, start a new one, rename one, or delete one (after a confirmation). */
 export function ChatSidebar({
   conversations,
   loading,
@@ -39,8 +108,10 @@ export function ChatSidebar({
   onSelect,
   onNewChat,
   onDelete,
+  onRename,
   onReload,
 }: ChatSidebarProps) {
+  const [renamingId, setRenamingId] = useState<number | null>(null);
   const [pendingDelete, setPendingDelete] = useState<{ conversation: Conversation; opener: HTMLElement } | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -110,17 +181,37 @@ export function ChatSidebar({
                 data-testid="conversation-item"
                 data-conversation-id={conversation.id}
               >
-                <button
-                  className="conversation-select"
-                  type="button"
-                  onClick={() => onSelect(conversation.id)}
-                  aria-current={active ? 'page' : undefined}
-                >
-                  <span className="conversation-title">{title}</span>
-                  <time className="conversation-time" dateTime={conversation.updated_at}>
-                    {formatUpdatedAt(conversation.updated_at)}
-                  </time>
-                </button>
+                {renamingId === conversation.id ? (
+                  <RenameForm
+                    conversation={conversation}
+                    onSave={(next) => onRename(conversation.id, next)}
+                    onDone={() => setRenamingId(null)}
+                  />
+                ) : (
+                  <>
+                    <button
+                      className="conversation-select"
+                      type="button"
+                      onClick={() => onSelect(conversation.id)}
+                      aria-current={active ? 'page' : undefined}
+                    >
+                      <span className="conversation-title">{title}</span>
+                      <time className="conversation-time" dateTime={conversation.updated_at}>
+                        {formatUpdatedAt(conversation.updated_at)}
+                      </time>
+                    </button>
+                    <button
+                      className="icon-button conversation-rename-button"
+                      type="button"
+                      onClick={() => setRenamingId(conversation.id)}
+                      aria-label={`Rename conversation “${title}”`}
+                      title="Rename conversation"
+                      data-testid="rename-conversation"
+                    >
+                      <PencilIcon />
+                    </button>
+                  </>
+                )}
                 <button
                   className="icon-button conversation-delete"
                   type="button"

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ContractError, readApiError, readJson } from '../../api/api-error';
 import type { AuthFetch } from '../../auth/auth-fetch';
-import { ChatReplySchema, ChatRequestSchema, ChatStreamEventSchemas } from '../../../../shared/origin';
+import { ChatReplySchema, ChatRequestSchema, ChatRetryRequestSchema, ChatStreamEventSchemas } from '../../../../shared/origin';
 import { readServerSentEvents } from '../../../../shared/sse';
 
 type Schemas = typeof ChatStreamEventSchemas;
@@ -11,9 +11,17 @@ export type ChatStreamEvent = {
   [Name in keyof Schemas]: { type: Name; data: v.InferOutput<Schemas[Name]> };
 }[keyof Schemas];
 
-export interface ChatTurnRequest {
-  message: string;
-  conversationId: number | null;
+/** A new message, or a retry: the origin answers a stored question again (`retry_of_message_id`). */
+export type ChatTurnRequest = { message: string; conversationId: number | null } | { retryOfMessageId: number; conversationId: number };
+
+function requestBody(request: ChatTurnRequest): unknown {
+  if ('retryOfMessageId' in request) {
+    return v.parse(ChatRetryRequestSchema, { conversation_id: request.conversationId, retry_of_message_id: request.retryOfMessageId });
+  }
+  return v.parse(ChatRequestSchema, {
+    message: request.message,
+    ...(request.conversationId !== null ? { conversation_id: request.conversationId } : {}),
+  });
 }
 
 function parseJson(text: string, eventName: string): unknown {
@@ -58,10 +66,7 @@ export async function* streamChatTurn(
   request: ChatTurnRequest,
   signal?: AbortSignal,
 ): AsyncGenerator<ChatStreamEvent> {
-  const body = v.parse(ChatRequestSchema, {
-    message: request.message,
-    ...(request.conversationId !== null ? { conversation_id: request.conversationId } : {}),
-  });
+  const body = requestBody(request);
   const response = await authFetch('/api/v1/chat', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },

@@ -8,12 +8,18 @@ export interface ChatMessageView {
   streaming: boolean;
   /** Names of the task tools the assistant used for this answer. */
   tools: string[];
+  /** The user stopped this answer; `content` is what had been written. */
+  interrupted: boolean;
+  /** The origin's id, once known (user messages: from `start`). */
+  serverId: number | null;
 }
 
 export interface ChatFailure {
   message: string;
-  /** The user's text, to send again on Retry. */
+  /** The user's text, to send again on Retry when the server never stored it. */
   retryText: string;
+  /** The stored question (`start` arrived): Retry asks the origin to answer it again. */
+  retryOfMessageId: number | null;
 }
 
 export interface ChatThreadState {
@@ -23,6 +29,8 @@ export interface ChatThreadState {
   /** Loading an existing conversation's messages. */
   loading: boolean;
   loadError: string | null;
+  /** The conversation does not exist for this user (missing, deleted or someone else's). */
+  notFound: boolean;
   sending: boolean;
   failure: ChatFailure | null;
   /** The last finished assistant answer, for the polite live region. */
@@ -33,27 +41,42 @@ export type ChatThreadAction =
   | { type: 'new-chat' }
   | { type: 'load-started'; conversationId: number }
   | { type: 'load-succeeded'; conversationId: number; messages: readonly Message[] }
-  | { type: 'load-failed'; message: string }
-  | { type: 'send-started'; text: string; turnId: string }
-  | { type: 'stream-started'; conversationId: number }
+  | { type: 'load-failed'; message: string; notFound?: boolean }
+  /** `retry`: the question is already on screen (and stored), only a new answer is coming. */
+  | { type: 'send-started'; text: string; turnId: string; retry?: boolean }
+  | { type: 'stream-started'; conversationId: number; userMessageId: number | null }
   | { type: 'tool-used'; name: string }
   | { type: 'delta-received'; text: string }
   | { type: 'answer-finished'; reply: ChatReply }
   | { type: 'answer-failed'; failure: ChatFailure }
-  | { type: 'retry-started' };
+  | { type: 'answer-stopped' }
+  | { type: 'retry-started'; keepQuestion: boolean };
 
 export const initialChatThreadState: ChatThreadState = {
   conversationId: null,
   messages: [],
   loading: false,
   loadError: null,
+  notFound: false,
   sending: false,
   failure: null,
   announcement: '',
 };
 
 function fromServer(message: Message): ChatMessageView {
-  return { key: `m${message.id}`, role: message.role, content: message.content, streaming: false, tools: [] };
+  return {
+    key: `m${message.id}`,
+    role: message.role,
+    content: message.content,
+    streaming: false,
+    tools: message.tool_calls.map((call) => call.name),
+    interrupted: message.interrupted,
+    serverId: message.id,
+  };
+}
+
+function localMessage(key: string, role: ChatMessageView['role'], content: string, streaming: boolean): ChatMessageView {
+  return { key, role, content, streaming, tools: [], interrupted: false, serverId: null };
 }
 
 /** Applies `update` to the assistant message being streamed (always the last one while sending). */
@@ -61,6 +84,14 @@ function updateStreaming(state: ChatThreadState, update: (message: ChatMessageVi
   const last = state.messages.at(-1);
   if (!last || last.role !== 'assistant' || !last.streaming) return state;
   return { ...state, messages: [...state.messages.slice(0, -1), update(last)] };
+}
+
+/** Ends the streaming answer: kept (marked finished, and `interrupted` if stopped) when it has text, else dropped. */
+function endStreaming(state: ChatThreadState, interrupted: boolean): ChatMessageView[] {
+  const last = state.messages.at(-1);
+  if (last?.role !== 'assistant' || !last.streaming) return state.messages;
+  if (!last.content && !(interrupted && last.tools.length > 0)) return state.messages.slice(0, -1);
+  return [...state.messages.slice(0, -1), { ...last, streaming: false, interrupted }];
 }
 
 export function chatThreadReducer(state: ChatThreadState, action: ChatThreadAction): ChatThreadState {
@@ -71,9 +102,9 @@ export function chatThreadReducer(state: ChatThreadState, action: ChatThreadActi
       return { ...initialChatThreadState, conversationId: action.conversationId, loading: true };
     case 'load-succeeded':
       if (action.conversationId !== state.conversationId) return state;
-      return { ...state, loading: false, loadError: null, messages: action.messages.map(fromServer) };
+      return { ...state, loading: false, loadError: null, notFound: false, messages: action.messages.map(fromServer) };
     case 'load-failed':
-      return { ...state, loading: false, loadError: action.message };
+      return { ...state, loading: false, loadError: action.message, notFound: action.notFound ?? false };
     case 'send-started':
       return {
         ...state,
@@ -81,12 +112,20 @@ export function chatThreadReducer(state: ChatThreadState, action: ChatThreadActi
         failure: null,
         messages: [
           ...state.messages,
-          { key: `${action.turnId}-user`, role: 'user', content: action.text, streaming: false, tools: [] },
-          { key: `${action.turnId}-assistant`, role: 'assistant', content: '', streaming: true, tools: [] },
+          ...(action.retry ? [] : [localMessage(`${action.turnId}-user`, 'user', action.text, false)]),
+          localMessage(`${action.turnId}-assistant`, 'assistant', '', true),
         ],
       };
-    case 'stream-started':
-      return { ...state, conversationId: action.conversationId };
+    case 'stream-started': {
+      // The question is stored now: remember its id (a retry names it).
+      const { userMessageId } = action;
+      const lastUser = state.messages.findLastIndex((message) => message.role === 'user');
+      const messages =
+        userMessageId === null || lastUser === -1
+          ? state.messages
+          : state.messages.map((message, index) => (index === lastUser ? { ...message, serverId: userMessageId } : message));
+      return { ...state, conversationId: action.conversationId, messages };
+    }
     case 'tool-used':
       return updateStreaming(state, (message) => ({ ...message, tools: [...message.tools, action.name] }));
     case 'delta-received':
@@ -98,25 +137,22 @@ export function chatThreadReducer(state: ChatThreadState, action: ChatThreadActi
         ...message,
         content: reply.response,
         streaming: false,
+        serverId: reply.message_id,
         tools: reply.tool_calls.length > 0 ? reply.tool_calls.map((call) => call.name) : message.tools,
       }));
       return { ...finished, conversationId: reply.conversation_id, sending: false, announcement: reply.response };
     }
-    case 'answer-failed': {
+    case 'answer-failed':
       // Keep a partial answer (marked finished) so people see how far it got; drop an empty one.
-      const last = state.messages.at(-1);
-      const messages =
-        last?.role === 'assistant' && last.streaming
-          ? last.content
-            ? [...state.messages.slice(0, -1), { ...last, streaming: false }]
-            : state.messages.slice(0, -1)
-          : state.messages;
-      return { ...state, messages, sending: false, failure: action.failure };
-    }
+      return { ...state, messages: endStreaming(state, false), sending: false, failure: action.failure };
+    case 'answer-stopped':
+      return { ...state, messages: endStreaming(state, true), sending: false };
     case 'retry-started': {
-      // The failed turn is sent again as a new turn, so remove it (user message and any partial answer).
+      // With the question stored, only what followed it goes (the origin drops it too); otherwise
+      // the failed turn is sent again as a new turn, so the question goes as well.
       const lastUser = state.messages.findLastIndex((message) => message.role === 'user');
-      return { ...state, failure: null, messages: lastUser === -1 ? state.messages : state.messages.slice(0, lastUser) };
+      if (lastUser === -1) return { ...state, failure: null };
+      return { ...state, failure: null, messages: state.messages.slice(0, action.keepQuestion ? lastUser + 1 : lastUser) };
     }
   }
 }

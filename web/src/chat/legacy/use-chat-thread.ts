@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import * as v from 'valibot';
-import { describeError } from '../../api/api-error';
+import { ApiError, describeError } from '../../api/api-error';
 import { useOriginApi } from '../../api/origin-api';
 import { useAuthFetch } from '../../auth/auth-context';
-import { streamChatTurn } from './chat-stream';
+import { CONVERSATION_NOT_FOUND_TEXT } from '../chat-copy';
+import { streamChatTurn, type ChatTurnRequest } from './chat-stream';
 import { chatThreadReducer, initialChatThreadState, type ChatThreadState } from './chat-thread-state';
 
 export interface ChatThreadCallbacks {
-  /** The server numbered a new conversation (`start`): it now belongs in the sidebar. */
+  /** The server numbered a new conversation (`start`): it now belongs in the sidebar and the URL. */
   onConversationStarted: (conversationId: number) => void;
   /** A turn ended (answered or failed after the server stored it): lists may have changed. */
   onTurnFinished: () => void;
@@ -17,6 +18,8 @@ export interface ChatThread {
   state: ChatThreadState;
   send: (text: string) => void;
   retry: () => void;
+  /** Stops the answer being written; what was shown stays (the origin keeps it, marked interrupted). */
+  stop: () => void;
   openConversation: (conversationId: number) => void;
   startNewChat: () => void;
 }
@@ -47,19 +50,22 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
   }, []);
 
   const runTurn = useCallback(
-    async (text: string, conversationId: number | null) => {
+    async (text: string, request: ChatTurnRequest) => {
       const controller = takeOver();
       turnCounter += 1;
-      dispatch({ type: 'send-started', text, turnId: `turn${turnCounter}` });
-      let stored = false;
+      const retry = 'retryOfMessageId' in request;
+      dispatch({ type: 'send-started', text, turnId: `turn${turnCounter}`, retry });
+      let storedQuestion: number | null = retry ? request.retryOfMessageId : null;
+      let started = retry;
       try {
-        for await (const event of streamChatTurn(authFetch, { message: text, conversationId }, controller.signal)) {
+        for await (const event of streamChatTurn(authFetch, request, controller.signal)) {
           if (controller.signal.aborted) return;
           switch (event.type) {
             case 'start':
-              stored = true;
-              dispatch({ type: 'stream-started', conversationId: event.data.conversation_id });
-              if (conversationId === null) callbacksRef.current.onConversationStarted(event.data.conversation_id);
+              started = true;
+              storedQuestion = event.data.user_message_id ?? storedQuestion;
+              dispatch({ type: 'stream-started', conversationId: event.data.conversation_id, userMessageId: event.data.user_message_id ?? null });
+              if (request.conversationId === null) callbacksRef.current.onConversationStarted(event.data.conversation_id);
               break;
             case 'tool':
               dispatch({ type: 'tool-used', name: event.data.name });
@@ -72,7 +78,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
               callbacksRef.current.onTurnFinished();
               return;
             case 'error':
-              dispatch({ type: 'answer-failed', failure: { message: event.data.message, retryText: text } });
+              dispatch({ type: 'answer-failed', failure: { message: event.data.message, retryText: text, retryOfMessageId: storedQuestion } });
               callbacksRef.current.onTurnFinished();
               return;
           }
@@ -81,9 +87,9 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
       } catch (error) {
         if (controller.signal.aborted) return;
         const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : describeError(error);
-        dispatch({ type: 'answer-failed', failure: { message, retryText: text } });
+        dispatch({ type: 'answer-failed', failure: { message, retryText: text, retryOfMessageId: storedQuestion } });
         // The server may have stored the question and run tools before the connection broke.
-        if (stored) callbacksRef.current.onTurnFinished();
+        if (started) callbacksRef.current.onTurnFinished();
       } finally {
         if (activeRequest.current === controller) activeRequest.current = null;
       }
@@ -95,16 +101,29 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
     (text: string) => {
       const message = text.trim();
       if (!message || state.sending || state.loading) return;
-      void runTurn(message, state.conversationId);
+      void runTurn(message, { message, conversationId: state.conversationId });
     },
     [runTurn, state.sending, state.loading, state.conversationId],
   );
 
   const retry = useCallback(() => {
-    if (!state.failure || state.sending) return;
-    dispatch({ type: 'retry-started' });
-    void runTurn(state.failure.retryText, state.conversationId);
-  }, [runTurn, state.failure, state.sending, state.conversationId]);
+    const { failure, conversationId } = state;
+    if (!failure || state.sending) return;
+    // A stored question is answered again by the origin (never stored twice); one the server never
+    // got is simply sent again.
+    const keepQuestion = failure.retryOfMessageId !== null && conversationId !== null;
+    dispatch({ type: 'retry-started', keepQuestion });
+    if (keepQuestion) void runTurn(failure.retryText, { retryOfMessageId: failure.retryOfMessageId!, conversationId: conversationId! });
+    else void runTurn(failure.retryText, { message: failure.retryText, conversationId });
+  }, [runTurn, state]);
+
+  const stop = useCallback(() => {
+    if (!activeRequest.current || !state.sending) return;
+    activeRequest.current.abort();
+    activeRequest.current = null;
+    dispatch({ type: 'answer-stopped' });
+    callbacksRef.current.onTurnFinished();
+  }, [state.sending]);
 
   const openConversation = useCallback(
     (conversationId: number) => {
@@ -115,7 +134,9 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
           if (!controller.signal.aborted) dispatch({ type: 'load-succeeded', conversationId, messages: detail.messages });
         },
         (error: unknown) => {
-          if (!controller.signal.aborted) dispatch({ type: 'load-failed', message: describeError(error) });
+          if (controller.signal.aborted) return;
+          if (error instanceof ApiError && error.status === 404) dispatch({ type: 'load-failed', message: CONVERSATION_NOT_FOUND_TEXT, notFound: true });
+          else dispatch({ type: 'load-failed', message: describeError(error) });
         },
       );
     },
@@ -128,5 +149,5 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
     dispatch({ type: 'new-chat' });
   }, []);
 
-  return { state, send, retry, openConversation, startNewChat };
+  return { state, send, retry, stop, openConversation, startNewChat };
 }

@@ -5,6 +5,8 @@ import type { Conversation } from '../../../../shared/origin';
 
 export interface ConversationList extends Resource<Conversation[]> {
   remove: (conversationId: number) => Promise<void>;
+  /** Resolves once renamed; rejects with the reason to show. */
+  rename: (conversationId: number, title: string) => Promise<void>;
 }
 
 /** Most recently active first, whatever order the server used. */
@@ -27,5 +29,13 @@ export function useConversationList(): ConversationList {
     [api, reload],
   );
 
-  return { ...resource, data: sorted, remove };
+  const rename = useCallback(
+    async (conversationId: number, title: string) => {
+      await api.renameConversation(conversationId, title);
+      reload();
+    },
+    [api, reload],
+  );
+
+  return { ...resource, data: sorted, remove, rename };
 }
