@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
@@ -13,9 +13,11 @@ export default defineConfig({
   test: {
     // Worker logs (one JSON line per request) are shown for failing tests only.
     silent: 'passed-only',
-    // One tally server for every project (what the root provides reaches each project's
-    // inject()) and the closing `resilience: …` summary line: tests/setup/global-tally.ts.
-    globalSetup: ['tests/setup/global-tally.ts'],
+    // The run's first line names the Node and workerd builds (and stops a run on two workerd
+    // builds): tests/setup/global-runtime.ts. One tally server for every project (what the root
+    // provides reaches each project's inject()) and the closing `resilience: …` summary line:
+    // tests/setup/global-tally.ts.
+    globalSetup: ['tests/setup/global-runtime.ts', 'tests/setup/global-tally.ts'],
     projects: [
       {
         plugins: [

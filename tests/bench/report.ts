@@ -19,6 +19,9 @@ export interface Report {
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
     wrangler: string;
+    /** Absent in reports written before scripts/toolchain.ts. */
+    miniflare?: string;
+    workerd?: string;
   };
   settings: Record<string, unknown>;
   notes: string[];
@@ -517,7 +520,7 @@ export function printReport(report: Report): void {
   const settings = report.settings as { rounds?: number; durationS?: number };
   out.push('');
   out.push('═'.repeat(100));
-  out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
+  out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
   out.push(
     onMiniflare(report)
       ? 'Worker = Miniflare running the exact `wrangler deploy` bundle (minified, one workerd, no wrangler dev proxy worker or inspector): the\nclosest local stand-in for production; wrangler dev rows for reference. direct = the fast origin; node-proxy = jose + @hono/node-server + hono/proxy.'
@@ -576,7 +579,7 @@ export function markdown(report: Report): string {
   const settings = report.settings as { rounds?: number; durationS?: number };
   const parts: string[] = [];
   parts.push(
-    `Measured with \`npm run bench${report.mode === 'quick' ? ' -- --quick' : ''}\` on ${m.cores} × ${m.cpuModel}, Node ${m.node}, ${report.startedAt.slice(0, 10)}. ` +
+    `Measured with \`npm run bench${report.mode === 'quick' ? ' -- --quick' : ''}\` on ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, ${report.startedAt.slice(0, 10)}. ` +
       (onMiniflare(report)
         ? 'The worker row is the exact `wrangler deploy --dry-run` bundle (minified) run by Miniflare in workerd, with in-memory KV and Durable Objects and no `wrangler dev` proxy worker or inspector: the closest local stand-in for production; ratios and targets use it. *worker (wrangler dev)* is the same worker under `wrangler dev`, for reference; the micro-benchmarks run under `wrangler dev`. '
         : 'The worker runs in workerd under `wrangler dev` (the same build and runtime as `npm run dev`, local KV, Durable Objects and assets); ') +
