@@ -23,6 +23,8 @@ export interface ChatThread {
 
 let turnCounter = 0;
 
+const ANSWER_CUT_OFF = 'The connection closed before the answer was complete.';
+
 /**
  * One conversation of the legacy chat: loads its messages, sends turns and streams the answers.
  * Switching conversation (or leaving the page) aborts the stream in flight.
@@ -77,10 +79,13 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
               return;
           }
         }
-        throw new Error('The connection closed before the answer was complete.');
+        throw new Error(ANSWER_CUT_OFF);
       } catch (error) {
         if (controller.signal.aborted) return;
-        const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : describeError(error);
+        // A stream cut mid-answer either just ends (above) or fails the body read with a network
+        // TypeError, as workerd does when the origin drops: once `start` arrived, both mean the same.
+        const cutOff = stored && error instanceof TypeError;
+        const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : cutOff ? ANSWER_CUT_OFF : describeError(error);
         dispatch({ type: 'answer-failed', failure: { message, retryText: text } });
         // The server may have stored the question and run tools before the connection broke.
         if (stored) callbacksRef.current.onTurnFinished();
