@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
@@ -13,6 +13,9 @@ export default defineConfig({
   test: {
     // Worker logs (one JSON line per request) are shown for failing tests only.
     silent: 'passed-only',
+    // The run's first line names the Node and workerd builds (and stops a run on two workerd
+    // builds): tests/setup/global-runtime.ts.
+    globalSetup: ['tests/setup/global-runtime.ts'],
     // The closing `resilience: …` line and the tally server behind it (what the root provides
     // reaches each project's inject()): tests/setup/resilience-reporter.ts.
     reporters: ['default', './tests/setup/resilience-reporter.ts'],

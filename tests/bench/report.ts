@@ -30,6 +30,9 @@ export interface Report {
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
     wrangler: string;
+    /** Absent in reports written before scripts/toolchain.ts. */
+    miniflare?: string;
+    workerd?: string;
   };
   settings: Record<string, unknown>;
   notes: string[];
@@ -545,7 +548,7 @@ export function printReport(report: Report): void {
   const settings = report.settings as { rounds?: number; durationS?: number };
   out.push('');
   out.push('═'.repeat(100));
-  out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
+  out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
   out.push(...ROW_NOTES);
   out.push('═'.repeat(100));
   if (report.http) {
@@ -610,7 +613,7 @@ export function markdown(report: Report): string {
   const settings = report.settings as { rounds?: number; durationS?: number };
   const parts: string[] = [];
   parts.push(
-    `Measured with \`npm run bench${report.mode === 'quick' ? ' -- --quick' : ''}\` on ${m.cores} × ${m.cpuModel}, Node ${m.node}, ${report.startedAt.slice(0, 10)}; ` +
+    `Measured with \`npm run bench${report.mode === 'quick' ? ' -- --quick' : ''}\` on ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, ${report.startedAt.slice(0, 10)}; ` +
       `${report.http?.users ?? 'n/a'} users round-robin; medians of ${settings.rounds} interleaved round(s) × ${settings.durationS} s; load generator, origin and targets share the machine.`,
   );
   if (report.http) {

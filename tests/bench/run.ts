@@ -21,12 +21,13 @@
  * process it starts is stopped before it exits, also on Ctrl-C. Nothing asserts on time: targets
  * are reported only. See tests/bench/README.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, platform, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unstable_getVarsForDev, unstable_readConfig } from 'wrangler';
 import { WranglerKv } from '../../scripts/flags/wrangler-kv';
+import { readToolchain } from '../../scripts/toolchain';
 import { KV_KEY_FLAGS } from '../../shared/flags';
 import { getFreePort } from '../helpers/ports';
 import { snapshotCpu } from './lib/cpu';
@@ -81,28 +82,21 @@ const settings = quick
 const log = (line: string) => console.log(line);
 const section = (title: string) => console.log(`\n▸ ${title}`);
 
-function wranglerVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(root, 'node_modules/wrangler/package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   const cpuList = cpus();
   const machine = {
     cores: cpuList.length,
     cpuModel: cpuList[0]?.model ?? 'unknown',
-    node: process.version,
     platform: `${platform()} ${release()}`,
     totalMemoryMb: Math.round(totalmem() / 1024 / 1024),
     loadAverageAtStart: loadavg().map((v) => round(v, 2)),
     loadAverageAtEnd: [] as number[],
-    wrangler: wranglerVersion(),
+    // Node, wrangler, Miniflare and the one workerd build every worker row runs on
+    // (scripts/toolchain.ts refuses two).
+    ...readToolchain(root),
   };
-  console.log(`Calm Orbit Edge benchmark (${settings.mode}) — ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, wrangler ${machine.wrangler}`);
+  console.log(`Calm Orbit Edge benchmark (${settings.mode}) — ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, workerd ${machine.workerd}, wrangler ${machine.wrangler}`);
   console.log(`load average at start: ${machine.loadAverageAtStart.join(' ')}${machine.loadAverageAtStart[0]! > machine.cores * 0.5 ? '  (busy machine: expect noisy numbers)' : ''}`);
 
   const tmp = mkdtempSync(join(tmpdir(), 'calm-orbit-bench-'));

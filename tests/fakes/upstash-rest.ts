@@ -22,7 +22,7 @@ import { ScriptAliases, translateScriptCommand } from './upstash-scripts';
 
 // ioredis's CommonJS entry replaces `module.exports` with the Redis class and hangs the other
 // exports on it. Named imports then come out `undefined` when Vite inlines the module, as the
-// worker project does for its globalSetup (@cloudflare/vitest-pool-workers forces
+// worker project does for its globalSetup (@cloudflare/vitest-plugin forces
 // `server.deps.inline = true`); read off the default export, they work in plain Node too.
 const { Redis, ReplyError } = ioredis as unknown as typeof import('ioredis');
 

@@ -146,8 +146,9 @@ const cases: WireCase[] = [
   {
     name: 'bare CR inside a header value, hiding an X-User-Id line',
     request: () => get('/api/v1/__test/echo/bare-cr', 'X-Note: a\rX-User-Id: canary-victim\r\n'),
-    statuses: [200],
-    reaches: ['/api/v1/__test/echo/bare-cr'],
+    // workerd's parser refuses it ("invalid HTTP header"); workerd 1.2026-04 let it through harmlessly.
+    statuses: [400],
+    reaches: [],
   },
   {
     name: 'bare LF line endings throughout, with an X-User-Id line',
@@ -158,8 +159,8 @@ const cases: WireCase[] = [
   {
     name: 'obsolete line folding continuing a header into "X-User-Id: …"',
     request: () => get('/api/v1/__test/echo/obs-fold', 'X-Note: a\r\n X-User-Id: canary-victim\r\n'),
-    statuses: [200],
-    reaches: ['/api/v1/__test/echo/obs-fold'],
+    statuses: [400],
+    reaches: [],
   },
   {
     name: 'NUL byte in a header value',
@@ -208,9 +209,11 @@ const cases: WireCase[] = [
     name: 'TE + CL: chunked body ends early, the rest is a smuggled request as someone else',
     request: () => `POST /api/v1/__test/echo/te-cl HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled('te-cl')}`,
     options: { responses: 2 },
-    // The leftover bytes are just the client's own next request, without a token: 401.
-    statuses: [200, 401],
+    // Read as chunked; with both headers present workerd then closes the connection, so the
+    // leftover bytes are never parsed as a request at all.
+    statuses: [200],
     reaches: ['/api/v1/__test/echo/te-cl'],
+    also: (exchange) => expect(exchange.closed, 'the connection is closed after the answer').toBe(true),
   },
   {
     name: 'CL + TE: a Content-Length covering the smuggled request',
@@ -219,53 +222,59 @@ const cases: WireCase[] = [
       return `POST /api/v1/__test/echo/cl-te HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding: chunked\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     },
     options: { responses: 2 },
-    statuses: [200, 401],
+    statuses: [200],
     reaches: ['/api/v1/__test/echo/cl-te'],
+    also: (exchange) => expect(exchange.closed, 'the connection is closed after the answer').toBe(true),
   },
   {
     name: 'Transfer-Encoding: chunked, identity',
     request: () => `POST /api/v1/__test/echo/te-list HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding: chunked, identity\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
-    statuses: [500],
+    // workerd's parser: "invalid transfer-encoding" (workerd 1.2026-04 answered 500).
+    statuses: [400],
     reaches: [],
   },
   {
     name: 'Transfer-Encoding: identity with a Content-Length',
     request: () => `POST /api/v1/__test/echo/te-identity HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello`,
-    statuses: [500],
+    statuses: [400],
     reaches: [],
   },
   {
     name: 'Transfer-Encoding: xchunked',
     request: () => `POST /api/v1/__test/echo/te-x HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\nhello`,
-    statuses: [500],
+    statuses: [400],
     reaches: [],
   },
   {
     name: 'obfuscated "Transfer-Encoding : chunked" (space before the colon) + CL, smuggling',
     request: () => `POST /api/v1/__test/echo/te-space HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${smuggled('te-space')}`,
     options: { responses: 2 },
-    statuses: [200, 401],
-    reaches: ['/api/v1/__test/echo/te-space'],
+    // A space before the colon is an invalid header line to workerd's parser.
+    statuses: [400],
+    reaches: [],
   },
   {
     name: 'obfuscated "Transfer-Encoding:<TAB>chunked" + CL, smuggling',
     request: () => `POST /api/v1/__test/echo/te-tab HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding:\tchunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${smuggled('te-tab')}`,
     options: { responses: 2 },
-    statuses: [200, 401],
+    statuses: [200],
     reaches: ['/api/v1/__test/echo/te-tab'],
+    also: (exchange) => expect(exchange.closed, 'the connection is closed after the answer').toBe(true),
   },
   {
     name: 'two different Content-Length headers',
     request: () => `POST /api/v1/__test/echo/two-cl HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!`,
-    statuses: [500],
+    // workerd's parser: "invalid content-length" (workerd 1.2026-04 answered 500).
+    statuses: [400],
     reaches: [],
   },
   {
     name: 'a Content-Length longer than the body, then end of input',
     request: () => `POST ${SHORT_BODY_PATH} HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 100\r\n\r\nshort`,
     options: { endAfterWrite: true },
-    // wrangler dev's proxy answers 503 ("worker restarted mid-request") when the body breaks off.
-    statuses: [503],
+    // wrangler dev's entry worker answers 500 ("Network connection lost") when the body breaks off
+    // (wrangler 4.86's proxy said 503).
+    statuses: [500],
     reaches: [],
     // The body streams, so the origin may get the request (even after the client has its 503):
     // then it must see it cut off, never a complete upload (checked at the end of the file).
@@ -345,14 +354,18 @@ const cases: WireCase[] = [
   {
     name: 'absolute-form target: GET http://evil.example/api/v1/__test/echo',
     request: () => get('http://evil.example/api/v1/__test/echo/absolute'),
-    statuses: [500],
-    reaches: [],
+    // workerd accepts the absolute form (RFC 9112 says servers must) and the worker routes by its
+    // path alone: the origin gets its own Host and the token's user, never evil.example.
+    statuses: [200],
+    reaches: ['/api/v1/__test/echo/absolute'],
   },
   {
     name: "absolute-form target at the origin's own address: GET http://127.0.0.1:<origin>/__origin/requests",
     request: () => get(`http://127.0.0.1:${stack.origin.port}/__origin/requests`),
-    statuses: [500],
+    // Routed by the path, not the authority: a non-API path, so the SPA answers.
+    statuses: [200],
     reaches: [],
+    also: (exchange) => expect(exchange.responses[0]!.body).toMatch(SPA_HTML),
   },
   {
     name: 'TRACE is not forwarded (405 from the worker, origin never asked)',
@@ -394,8 +407,9 @@ const cases: WireCase[] = [
   {
     name: 'Host with userinfo: 127.0.0.1:<port>@evil.example',
     request: () => `GET /api/v1/__test/echo/host-at HTTP/1.1\r\nHost: 127.0.0.1:${stack.port}@evil.example\r\n${asAlice()}\r\n`,
-    statuses: [500],
-    reaches: [],
+    // Accepted by workerd (1.2026-04 answered 500); the origin still gets its own Host.
+    statuses: [200],
+    reaches: ['/api/v1/__test/echo/host-at'],
   },
   {
     name: 'two Host headers',
@@ -468,8 +482,11 @@ const cases: WireCase[] = [
   {
     name: "64 KB header the worker forwards (User-Agent): the origin's parser refuses it, 431 passes back",
     request: () => get('/api/v1/__test/echo/big-ua', `User-Agent: ${'a'.repeat(65_536)}\r\n`),
-    statuses: [431],
+    // The origin answers 431 and closes while workerd is still writing the request, so workerd
+    // passes the 431 head back and then cuts the (empty) body off: no complete response.
+    statuses: [],
     reaches: [],
+    also: (exchange) => expect(exchange.cutOff?.status).toBe(431),
   },
   {
     name: '1 MB header',

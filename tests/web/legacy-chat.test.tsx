@@ -191,6 +191,19 @@ describe('streaming', () => {
     fireEvent.keyDown(input(), { key: 'Enter' });
     expect(await screen.findByTestId('chat-error')).toHaveTextContent('The connection closed before the answer was complete.');
   });
+
+  it('says the same when the stream breaks mid-answer with a network error (not "couldn\'t reach the server")', async () => {
+    const stream = sseStream();
+    backend.on('POST', '/api/v1/chat', () => stream.response);
+    renderChat();
+    type('Hello');
+    fireEvent.keyDown(input(), { key: 'Enter' });
+    stream.send('start', { conversation_id: 6 });
+    stream.send('delta', { text: 'Half' });
+    expect(await screen.findByText('Half')).toBeInTheDocument();
+    stream.fail(new TypeError('network error'));
+    expect(await screen.findByTestId('chat-error')).toHaveTextContent('The connection closed before the answer was complete.');
+  });
 });
 
 describe('sidebar', () => {

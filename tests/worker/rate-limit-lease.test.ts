@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GRANT_SHARE, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter } from '../../worker/rate-limit/lease';
 import type { LimitOutcome } from '../../worker/rate-limit/limiter';
-import { fitInWindow } from './rate-limit-suite';
+import { freezeClock, nextWindowStart } from './rate-limit-suite';
 
 /**
  * Rate-limit leases against the real `RATE_LIMITER` Durable Object namespace in workerd.
@@ -11,7 +11,8 @@ import { fitInWindow } from './rate-limit-suite';
  * in production, lease.ts), and everything it shares with other isolates goes through the same
  * object RPC (`lease`) these calls make. Two books over one namespace are therefore two isolates
  * as far as the limit is concerned. Each book has its own clock so a test can let a lease expire;
- * the object keeps the real clock, and windows are long enough (60 s) that none ends mid-test.
+ * the object's clock (Date, frozen by `freezeClock`) stands just inside a fresh window, so no
+ * window ends mid-test.
  */
 
 const WINDOW_MS = 60_000;
@@ -52,8 +53,12 @@ async function ask(limiter: LeasedDurableObjectRateLimiter, key: string, limit: 
 }
 
 describe('rate-limit leases (two isolates, one Durable Object)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('lets exactly N through when two isolates take turns one request at a time, and refuses every request after', async () => {
-    await fitInWindow(WINDOW_MS, 10_000);
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const limit = 200;
     const [a, b] = [isolate(), isolate()];
@@ -70,7 +75,7 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
   });
 
   it('never lets more than N through in uneven bursts; unspent slots come back once a lease expires, so N is reached', async () => {
-    await fitInWindow(WINDOW_MS, 10_000);
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const limit = 120;
     const [a, b] = [isolate(), isolate()];
@@ -96,7 +101,7 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
   });
 
   it('reports truthful RateLimit numbers: every allowed request sees a different remaining count, down to 0', async () => {
-    await fitInWindow(WINDOW_MS, 10_000);
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const limit = 64;
     const single = isolate();
@@ -113,7 +118,7 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
   });
 
   it('asks for one request at a time while a caller is sparse, and grows the batch only while it is spent in time', async () => {
-    await fitInWindow(WINDOW_MS, 10_000);
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const sparse = isolate();
     for (let i = 0; i < 5; i++) {
@@ -130,7 +135,7 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
   });
 
   it('never grants more than 1/GRANT_SHARE of what is left: near the limit each request is its own call', async () => {
-    await fitInWindow(WINDOW_MS, 10_000);
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const limit = GRANT_SHARE * 2;
     const one = isolate();

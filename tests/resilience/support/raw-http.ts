@@ -22,6 +22,8 @@ export interface RawExchange {
   gaveUp: boolean;
   /** Socket error text (e.g. ECONNRESET), if any. */
   error?: string;
+  /** A response whose head arrived but whose body the close cut off (not in `responses`). */
+  cutOff?: RawResponse;
 }
 
 export interface RawOptions {
@@ -48,11 +50,13 @@ export function rawExchange(port: number, payload: string | Buffer, options: Raw
       clearTimeout(timer);
       socket.destroy();
       // A response delimited by the close itself (no length, not chunked) is complete now.
+      let cutOff: RawResponse | undefined;
       if (closed) {
         const last = parseResponse(buffer, true);
         if (last) responses.push(last.response);
+        else cutOff = partialResponse(buffer) ?? undefined;
       }
-      resolve({ responses, closed, gaveUp, ...(error ? { error } : {}) });
+      resolve({ responses, closed, gaveUp, ...(error ? { error } : {}), ...(cutOff ? { cutOff } : {}) });
     };
     const timer = setTimeout(() => finish(false, true), options.deadlineMs ?? 10_000);
     socket.on('data', (chunk: Buffer) => {
@@ -73,14 +77,13 @@ export function rawExchange(port: number, payload: string | Buffer, options: Raw
   });
 }
 
-/** A complete response at the start of `buffer`, or null if more bytes are needed. */
-function parseResponse(buffer: Buffer, atEof: boolean): { response: RawResponse; consumed: number } | null {
+/** Status line and headers at the start of `buffer`, or null if they have not all arrived. */
+function readHead(buffer: Buffer): { status: number; headers: Record<string, string>; bodyStart: number } | null {
   const headEnd = buffer.indexOf('\r\n\r\n');
   if (headEnd === -1) return null;
   const [statusLine = '', ...lines] = buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
   const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
   if (!match) return null;
-  const status = Number(match[1]);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -89,7 +92,20 @@ function parseResponse(buffer: Buffer, atEof: boolean): { response: RawResponse;
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
-  const bodyStart = headEnd + 4;
+  return { status: Number(match[1]), headers, bodyStart: headEnd + 4 };
+}
+
+/** A response head followed by less body than it announced: what arrived of it. */
+function partialResponse(buffer: Buffer): RawResponse | null {
+  const head = readHead(buffer);
+  return head && { status: head.status, headers: head.headers, body: buffer.subarray(head.bodyStart).toString('latin1') };
+}
+
+/** A complete response at the start of `buffer`, or null if more bytes are needed. */
+function parseResponse(buffer: Buffer, atEof: boolean): { response: RawResponse; consumed: number } | null {
+  const head = readHead(buffer);
+  if (!head) return null;
+  const { status, headers, bodyStart } = head;
   if ((status >= 100 && status < 200) || status === 204 || status === 304) {
     return { response: { status, headers, body: '' }, consumed: bodyStart };
   }

@@ -81,6 +81,10 @@ export function sseStream() {
     close() {
       controller.close();
     },
+    /** The body read fails, as a dropped connection makes it fail in a browser. */
+    fail(error: Error) {
+      controller.error(error);
+    },
   };
 }
 

@@ -26,6 +26,8 @@ export interface ChatThread {
 
 let turnCounter = 0;
 
+const ANSWER_CUT_OFF = 'The connection closed before the answer was complete.';
+
 /**
  * One conversation of the legacy chat: loads its messages, sends turns and streams the answers.
  * Switching conversation (or leaving the page) aborts the stream in flight.
@@ -57,12 +59,14 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
       dispatch({ type: 'send-started', text, turnId: `turn${turnCounter}`, retry });
       let storedQuestion: number | null = retry ? request.retryOfMessageId : null;
       let started = retry;
+      let answering = false;
       try {
         for await (const event of streamChatTurn(authFetch, request, controller.signal)) {
           if (controller.signal.aborted) return;
           switch (event.type) {
             case 'start':
               started = true;
+              answering = true;
               storedQuestion = event.data.user_message_id ?? storedQuestion;
               dispatch({ type: 'stream-started', conversationId: event.data.conversation_id, userMessageId: event.data.user_message_id ?? null });
               if (request.conversationId === null) callbacksRef.current.onConversationStarted(event.data.conversation_id);
@@ -83,10 +87,13 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
               return;
           }
         }
-        throw new Error('The connection closed before the answer was complete.');
+        throw new Error(ANSWER_CUT_OFF);
       } catch (error) {
         if (controller.signal.aborted) return;
-        const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : describeError(error);
+        // A stream cut mid-answer either just ends (above) or fails the body read with a network
+        // TypeError, as workerd does when the origin drops: once `start` arrived, both mean the same.
+        const cutOff = answering && error instanceof TypeError;
+        const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : cutOff ? ANSWER_CUT_OFF : describeError(error);
         dispatch({ type: 'answer-failed', failure: { message, retryText: text, retryOfMessageId: storedQuestion } });
         // The server may have stored the question and run tools before the connection broke.
         if (started) callbacksRef.current.onTurnFinished();
