@@ -39,6 +39,10 @@ declare namespace Cloudflare {
 		ROLLBACK_CHAT: string;
 		FLAGS_CACHE_TTL_SECONDS: string;
 		ALLOWED_ORIGINS: string;
+		ORIGIN_STREAM_IDLE_MS: string;
+		ORIGIN_MAX_ANSWER_BYTES: string;
+		ORIGIN_MAX_JSON_BYTES: string;
+		HEALTH_TOKEN: string;
 		RATE_LIMITER: DurableObjectNamespace<import("./worker/index").RateLimiterObject>;
 	}
 }
