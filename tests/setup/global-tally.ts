@@ -23,6 +23,9 @@ function printResilienceSummary(count: (name: string) => number): void {
   console.log(
     `resilience: ${count('attacks_rejected')} attacks rejected, ${count('attacks_reached_origin')} reached origin; ` +
       `${count('smuggling_blocked')} smuggling attempts blocked, ${count('identity_leaks')} identity leaks; ` +
-      `${count('faults_survived')} faults survived; ${count('load_requests')} requests, ${count('load_unexpected')} unexpected`,
+      `${count('faults_survived')} faults survived; ` +
+      // Hardening against the origin (tests/worker/origin-*.test.ts): faults it survived, headers it dropped.
+      `${count('origin_faults_survived')} origin faults survived, ${count('hostile_origin_headers_dropped')} hostile origin headers dropped; ` +
+      `${count('load_requests')} requests, ${count('load_unexpected')} unexpected`,
   );
 }
