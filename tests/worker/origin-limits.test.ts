@@ -118,6 +118,22 @@ describe('back-pressure: a browser that does not read slows the origin read', ()
     await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
     await recordTally({ origin_faults_survived: 1 });
   });
+
+  it('the /api/v1 SSE pass-through reads the origin no faster than the client reads the worker', async () => {
+    const id = uniqueMarker('pass-through-flood');
+    const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
+    const res = await callWorker(
+      '/api/v1/events',
+      { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+      { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), { kind: 'sse-flood', id, prelude: 'event: tick\ndata: {}\n\n', filler: 'event: tick\ndata: ' + 'p'.repeat(1000) + '\n\n' }) },
+    );
+    const reader = res.body!.getReader();
+    let received = 0;
+    while (received < 100_000) received += (await reader.read()).value!.byteLength;
+    expect(await settledBytes(id)).toBeLessThan(12 * 1024 * 1024);
+    await reader.cancel();
+    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+  });
 });
 
 describe('caps inside the stream: an error event, and the origin request aborted', () => {

@@ -5,6 +5,7 @@ import { callWorker } from './support';
 import { recordTally } from './tally';
 import { compact, nowSeconds, signWithIssuer, trustTestIssuer } from './tokens';
 import { uniqueMarker } from './origin-log';
+import { hostileStats, scenarioUrl } from '../fakes/hostile-scenarios';
 
 /**
  * The JWKS is fetched at most once at a time and once per cool-down, counted at the test issuer
@@ -93,6 +94,15 @@ describe('one JWKS fetch at a time', () => {
     clock.advance(30_001);
     expect((await verifier.verify(await signWithIssuer({ key: 'es' }), config)).userId).toBe('user-test');
     expect(await fetchesOf(tag)).toBe(2);
+  });
+
+  it('a JWKS endpoint answering 300 KB is not read whole: the token is refused', async () => {
+    const id = uniqueMarker('huge-jwks');
+    const padding = 'k'.repeat(300 * 1024);
+    const jwksUrl = `${scenarioUrl(inject('hostileOriginUrl'), { kind: 'raw', id, headerLines: ['content-type: application/json'], body: JSON.stringify({ keys: [], padding }) })}/jwks`;
+    const verifier = new TokenVerifier();
+    expect(await rejection(verifier.verify(await signWithIssuer({ key: 'ed' }), jwtConfig(jwksUrl)))).toBe('jwks_unavailable');
+    expect((await hostileStats(inject('hostileOriginUrl'), id)).connections).toBe(1);
   });
 });
 

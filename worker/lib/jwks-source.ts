@@ -1,4 +1,8 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { readCappedText } from './origin-read';
+
+/** A key set is a few KB; anything near this is not one. */
+const MAX_JWKS_BYTES = 256 * 1024;
 
 /**
  * One remote JWKS per URL for the life of the isolate, fetched at most once at a time.
@@ -85,7 +89,7 @@ export class JwksSource {
       await response.body?.cancel().catch(() => undefined);
       throw new errors.JWKSInvalid(`JWKS endpoint answered HTTP ${response.status}`);
     }
-    const text = await response.text();
+    const text = await readCappedText(response, MAX_JWKS_BYTES);
     let jwks: JSONWebKeySet;
     try {
       jwks = JSON.parse(text) as JSONWebKeySet;
