@@ -10,7 +10,8 @@ import { scenarioUrl, type Scenario, type ScenarioStats } from './hostile-scenar
  * What to do is in the URL, so the worker reaches it through `ORIGIN_URL` alone: the worker's
  * `ORIGIN_URL` is set to {@link HostileOrigin.urlFor}`(scenario)`, a base URL whose first path
  * segment carries the scenario (base64url JSON), and whatever path the worker appends
- * (`/api/v1/chat`, `/api/v1/conversations`, `/api/auth/…`) gets that scenario's answer.
+ * (`/api/v1/chat`, `/api/v1/conversations`, `/api/auth/…`) gets that scenario's answer. A worker
+ * whose `ORIGIN_URL` is fixed (`wrangler dev`) can pass it as `?scenario=` ({@link scenarioQuery}).
  *
  * `GET /__hostile/stats/<id>` → {@link ScenarioStats}: the bytes the socket accepted (written and
  * flushed past Node's own buffer, so a reader that stops reading stops this count) and whether
@@ -117,13 +118,15 @@ export async function startHostileOrigin(): Promise<HostileOrigin> {
         socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
         return;
       }
-      const scenarioMatch = /^\/s\/([\w-]+)\//.exec(target);
+      // The scenario rides in the base URL's path, or (for an ORIGIN_URL fixed at start-up) in `?scenario=`.
+      const scenarioMatch = /^\/s\/([\w-]+)\//.exec(target) ?? /[?&]scenario=([\w-]+)/.exec(target);
       if (!scenarioMatch) {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         return;
       }
       const scenario = JSON.parse(Buffer.from(scenarioMatch[1]!, 'base64url').toString()) as Scenario;
-      void answer(socket, scenario, `${url}/s/${scenarioMatch[1]}`).catch(() => socket.destroy());
+      const base = target.startsWith('/s/') ? `${url}/s/${scenarioMatch[1]}` : url;
+      void answer(socket, scenario, base).catch(() => socket.destroy());
     };
     socket.on('data', onData);
   });

@@ -25,13 +25,21 @@ export interface ScenarioStats {
   connections: number;
 }
 
-/** The base URL to use as the worker's `ORIGIN_URL` for one scenario. */
-export function scenarioUrl(originUrl: string, scenario: Scenario): string {
+function encodeScenario(scenario: Scenario): string {
   const bytes = new TextEncoder().encode(JSON.stringify(scenario));
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
-  const encoded = btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `${originUrl}/s/${encoded}`;
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The base URL to use as the worker's `ORIGIN_URL` for one scenario. */
+export function scenarioUrl(originUrl: string, scenario: Scenario): string {
+  return `${originUrl}/s/${encodeScenario(scenario)}`;
+}
+
+/** `scenario=…`, for a request through a worker whose `ORIGIN_URL` is the hostile origin itself. */
+export function scenarioQuery(scenario: Scenario): string {
+  return `scenario=${encodeScenario(scenario)}`;
 }
 
 /** Reads one scenario's stats (from inside workerd or Node alike). */
