@@ -46,17 +46,29 @@ export class JwksSource {
   /** A key resolver for `jwtVerify`. */
   readonly resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<KeyOf<LocalSet>> => {
     const now = this.options.now();
-    if (!this.keys || now - this.fetchedAt > this.options.maxAgeMs) await this.refresh(now, this.keys !== null);
+    if (!this.keys) await this.refresh(now, false);
+    else if (now - this.fetchedAt > this.options.maxAgeMs && now - this.lastFetchStartedAt >= this.options.cooldownMs) await this.refresh(now, true);
     try {
       return await this.current()(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // An unknown kid: perhaps a rotation. Refetch, unless one started within the cool-down.
-      if (!this.inFlight && this.options.now() - this.lastFetchStartedAt < this.options.cooldownMs) throw error;
-      await this.refresh(this.options.now(), false);
+      const later = this.options.now();
+      const joinable = this.inFlight !== null && !this.flightIsDead(later);
+      if (!joinable && later - this.lastFetchStartedAt < this.options.cooldownMs) throw error;
+      await this.refresh(later, false);
       return this.current()(header, token);
     }
   };
+
+  /**
+   * A fetch older than its own timeout that never settled: the request that started it was
+   * cancelled, and workerd drops the continuations of a cancelled request. It is replaced rather
+   * than joined, or every later miss would wait on it until its deadline.
+   */
+  private flightIsDead(now: number): boolean {
+    return this.inFlight !== null && now - this.lastFetchStartedAt > this.options.fetchTimeoutMs * 2;
+  }
 
   private current(): LocalSet {
     if (!this.keys) throw new errors.JWKSInvalid('no key set could be fetched');
@@ -65,12 +77,13 @@ export class JwksSource {
 
   /** Joins the fetch in flight or starts one; `keepOld` swallows a failure when keys are held. */
   private async refresh(now: number, keepOld: boolean): Promise<void> {
-    if (!this.inFlight) {
+    if (!this.inFlight || this.flightIsDead(now)) {
       this.lastFetchStartedAt = now;
       this.fetchCount++;
-      this.inFlight = this.fetchKeys().finally(() => {
-        this.inFlight = null;
+      const flight = this.fetchKeys().finally(() => {
+        if (this.inFlight === flight) this.inFlight = null;
       });
+      this.inFlight = flight;
     }
     try {
       await withDeadline(this.inFlight, this.options.fetchTimeoutMs);
