@@ -162,7 +162,7 @@ describe('caps inside the stream: an error event, and the origin request aborted
     ['a data: line that never ends, in two-byte characters', 'event: delta\ndata: {"text":"', 'ü'.repeat(512)],
     ['an event whose data lines never reach a blank line', 'event: delta\n', 'data: more\n'],
     ['an event whose lines end in bare CRs only', 'event: delta\r', 'data: more-and-more\r'],
-  ])('%s is cut at the event cap', async (_what, open, filler) => {
+  ])('%s is cut once the parser holds more than the largest event cap', async (_what, open, filler) => {
     const id = uniqueMarker('event-cap');
     const events = await readAll(await chatkit({ kind: 'sse-flood', id, prelude: START + open, filler }, newThread));
     expectFailedTurn(events, INTERRUPTED_MESSAGE);
