@@ -15,7 +15,7 @@ import type { OriginLimits } from '../config';
 import { ApiError } from '../lib/errors';
 import { originFetchFailure, originServerError } from '../lib/origin-errors';
 import { logEvent } from '../lib/log';
-import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText } from '../lib/origin-read';
+import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText, utf8Length } from '../lib/origin-read';
 import { MAX_SSE_EVENT_CHARS, readServerSentEvents, SseEventTooLargeError } from '../../shared/sse';
 
 /**
@@ -274,9 +274,4 @@ async function* mapSseFaults<T>(events: AsyncGenerator<T>): AsyncGenerator<T> {
     if (error instanceof SseEventTooLargeError) throw new OriginReadFault('event_too_large', error.message);
     throw error;
   }
-}
-
-const utf8 = new TextEncoder();
-export function utf8Length(text: string): number {
-  return utf8.encode(text).byteLength;
 }

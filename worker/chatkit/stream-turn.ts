@@ -1,9 +1,9 @@
 import type { CustomTask, ThreadStreamEvent, WorkflowItem } from '../../shared/chatkit';
 import type { ChatReply } from '../../shared/origin';
 import { logEvent } from '../lib/log';
-import { logExcerpt, OriginReadFault } from '../lib/origin-read';
+import { logExcerpt, OriginReadFault, utf8Length } from '../lib/origin-read';
 import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
-import { OriginStreamError, utf8Length, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
+import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
 import { assistantMessageItem, threadFromConversation, userMessageItem } from './thread-items';
 import { taskForToolCall } from './tool-tasks';

@@ -108,3 +108,9 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
 export function logExcerpt(text: string, maxChars = 500): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… (${text.length} chars)`;
 }
+
+const utf8 = new TextEncoder();
+/** Size of `text` as UTF-8, which is what the answer cap counts. */
+export function utf8Length(text: string): number {
+  return utf8.encode(text).byteLength;
+}
