@@ -145,6 +145,8 @@ function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, options: Pr
   if (body && headers.get('content-type')?.toLowerCase().startsWith('text/event-stream')) {
     // no-transform keeps any compressing proxy from buffering the stream.
     headers.set('cache-control', 'no-cache, no-transform');
+    // The stream may end with the worker's own `error` event, so the origin's length no longer holds.
+    headers.delete('content-length');
     body = guardOriginStream(body, { idleMs, onIdle: (controller, fault) => endStalledEventStream(c, path, controller, fault) });
   }
   return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
