@@ -252,6 +252,26 @@ describe("the origin's error text stays in the log", () => {
     await recordTally({ origin_faults_survived: 1 });
   });
 
+  it.each([
+    ['the /api/v1 proxy', async (scenario: Scenario) => {
+      const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
+      return callWorker('/api/v1/tasks', { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), scenario) });
+    }],
+    ['the ChatKit adapter', (scenario: Scenario) => chatkit(scenario, listThreads)],
+  ])('an origin 5xx through %s: 502 with the worker\'s words, the body\'s start in the log', async (_via, call) => {
+    const body = `${leaky}\n${'at frame (/srv/app/x.py:1)\n'.repeat(5000)}`;
+    const res = await call({ kind: 'raw', id: uniqueMarker('5xx'), status: 500, headerLines: ['content-type: text/plain'], body });
+    const text = await res.text();
+    expect(res.status).toBe(502);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'upstream_error' } });
+    for (const secret of ['Traceback', 'sk-live', 'postgres://', 'hunter2']) expect(text).not.toContain(secret);
+    const [line] = loggedEvents(logs.error, 'origin_error');
+    expect(line).toMatchObject({ status: 500 });
+    expect(String(line?.body)).toContain('Traceback (most recent call last)');
+    expect(String(line?.body).length).toBeLessThan(600);
+    await recordTally({ origin_faults_survived: 1 });
+  });
+
   it('an error event whose text is not a string, or an event that is not JSON, reads the same to the user', async () => {
     for (const bad of [`event: error\ndata: ${JSON.stringify({ message: { stack: leaky } })}\n\n`, `event: delta\ndata: ${leaky}\n\n`]) {
       const events = await readAll(await chatkit({ kind: 'raw', id: uniqueMarker('bad'), ...eventStream(START + bad) }, newThread));

@@ -200,7 +200,7 @@ export class OriginClient {
       logEvent('warn', 'origin_refused', { ...this.logFields(call.path), status: response.status });
       throw new ApiError('bad_request', 'The backend refused this request.');
     }
-    throw originServerError(response, { requestId: this.options.requestId, path: call.path });
+    throw await originServerError(response, { requestId: this.options.requestId, path: call.path });
   }
 
   private fetchFailure(error: unknown, timedOut: boolean, path: string, started: number): unknown {

@@ -104,6 +104,36 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
   );
 }
 
+/** Time an error body may take to show its first bytes before the worker answers without them. */
+const EXCERPT_WAIT_MS = 1_000;
+
+/**
+ * The start of an error body, for a log line: at most `maxChars` characters, read for at most
+ * a second; the rest is never read (the body is cancelled). Empty when nothing came in time.
+ */
+export async function readExcerpt(response: Response, maxChars = 500): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let fire: (value: 'late') => void = () => undefined;
+  const late = new Promise<'late'>((resolve) => (fire = resolve));
+  const timer = setTimeout(() => fire('late'), EXCERPT_WAIT_MS);
+  try {
+    while (text.length < maxChars) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === 'late' || next.done) break;
+      text += decoder.decode(next.value, { stream: true });
+    }
+  } catch {
+    // A body that breaks off is logged as far as it came.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => undefined);
+  }
+  return logExcerpt(text, maxChars);
+}
+
 /** Cuts origin text for a log line: enough to diagnose, never a whole page of it. */
 export function logExcerpt(text: string, maxChars = 500): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… (${text.length} chars)`;

@@ -136,9 +136,9 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
   return cleanOriginResponse(c, upstream, options);
 }
 
-function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, options: ProxyOptions): Response {
+async function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, options: ProxyOptions): Promise<Response> {
   const path = options.pathAndQuery;
-  if (upstream.status >= 500) throw originServerError(upstream, { requestId: c.get('requestId'), path });
+  if (upstream.status >= 500) throw await originServerError(upstream, { requestId: c.get('requestId'), path });
   const headers = originResponseHeaders(c, upstream.headers, options);
   const idleMs = c.get('config').originLimits.streamIdleMs;
   let body = upstream.body;
