@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostileOrigin, type HostileOrigin } from './hostile-origin';
 import { hostileStats } from './hostile-scenarios';
 
+/** How long to wait for the origin to see its connection closed (a deadline for readiness, not an assertion). */
+const ORIGIN_CLOSE_POLL = { timeout: 10_000, interval: 50 };
+
 /** The hostile origin's own tests: it sends exactly what it is told and counts what the socket took. */
 
 let origin: HostileOrigin;
@@ -56,7 +59,7 @@ describe('hostile origin', () => {
     }
     expect(last).toBeGreaterThan(0);
     socket.destroy();
-    await expect.poll(async () => (await hostileStats(origin.url, 'flood-1')).closedByPeer).toBe(true);
+    await expect.poll(async () => (await hostileStats(origin.url, 'flood-1')).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
   });
 
   it('a JSON flood is valid JSON of about the size asked, with a matching Content-Length', async () => {

@@ -6,6 +6,9 @@ import { callWorker } from './support';
 import { recordTally } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
+/** How long to wait for the origin to see its connection closed (a deadline for readiness, not an assertion). */
+const ORIGIN_CLOSE_POLL = { timeout: 10_000, interval: 50 };
+
 /**
  * What the browser gets back from the origin through the proxy: response headers pass an
  * allowlist. The origin is tests/fakes/hostile-origin.ts on a bare socket, so each header arrives
@@ -215,7 +218,7 @@ describe('the SSE pass-through has an idle deadline', () => {
       const text = await res.text();
       expect(text.startsWith('event: start\ndata: {"conversation_id":1}\n\n')).toBe(true);
       expect(text.endsWith('\n\nevent: error\ndata: {"message":"The answer stalled. Please try again."}\n\n')).toBe(true);
-      await expect.poll(async () => (await hostileStats(hostile(), id)).closedByPeer).toBe(true);
+      await expect.poll(async () => (await hostileStats(hostile(), id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
       expect(loggedEvents(warn, 'origin_stream_idle')).toHaveLength(path === '/api/v1/chat' ? 1 : 2);
       await recordTally({ origin_faults_survived: 1 });
     }

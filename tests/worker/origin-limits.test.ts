@@ -11,6 +11,9 @@ import { callWorker } from './support';
 import { recordTally } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
+/** How long to wait for the origin to see its connection closed (a deadline for readiness, not an assertion). */
+const ORIGIN_CLOSE_POLL = { timeout: 10_000, interval: 50 };
+
 /**
  * What the ChatKit adapter reads from a faulty or hostile origin (tests/fakes/hostile-origin.ts,
  * a raw-socket Node peer): caps on a JSON document, one SSE event and one answer, an idle
@@ -115,7 +118,7 @@ describe('back-pressure: a browser that does not read slows the origin read', ()
     expect((await stats(id)).bytes).toBeGreaterThan(plateau);
 
     await reader.cancel();
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     await recordTally({ origin_faults_survived: 1 });
   });
 
@@ -132,7 +135,7 @@ describe('back-pressure: a browser that does not read slows the origin read', ()
     while (received < 100_000) received += (await reader.read()).value!.byteLength;
     expect(await settledBytes(id)).toBeLessThan(12 * 1024 * 1024);
     await reader.cancel();
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
   });
 });
 
@@ -143,7 +146,7 @@ describe('caps inside the stream: an error event, and the origin request aborted
     expectFailedTurn(events, INTERRUPTED_MESSAGE);
     const streamed = events.reduce((sum, event) => sum + (event.type === 'thread.item.updated' && event.update.type === 'assistant_message.content_part.text_delta' ? event.update.delta.length : 0), 0);
     expect(streamed).toBeLessThanOrEqual(65536);
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect(turnFailures().map((line) => line.reason)).toEqual(['origin_answer_too_large']);
     await recordTally({ origin_faults_survived: 1 });
   });
@@ -166,7 +169,7 @@ describe('caps inside the stream: an error event, and the origin request aborted
     const id = uniqueMarker('event-cap');
     const events = await readAll(await chatkit({ kind: 'sse-flood', id, prelude: START + open, filler }, newThread));
     expectFailedTurn(events, INTERRUPTED_MESSAGE);
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect(turnFailures().map((line) => line.reason)).toEqual(['origin_event_too_large']);
     await recordTally({ origin_faults_survived: 1 });
   });
@@ -200,7 +203,7 @@ describe('idle deadline: ORIGIN_STREAM_IDLE_MS', () => {
     const id = uniqueMarker('stall');
     const events = await readAll(await chatkit({ kind: 'sse-stall', id, prelude }, newThread, { ORIGIN_STREAM_IDLE_MS: '300' }));
     expectFailedTurn(events, INTERRUPTED_MESSAGE);
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect(turnFailures().map((line) => line.reason)).toEqual(['origin_idle']);
     await recordTally({ origin_faults_survived: 1 });
   });
@@ -213,7 +216,7 @@ describe('caps before the stream: 502 upstream_error', () => {
   ])('a JSON document over ORIGIN_MAX_JSON_BYTES, %s', async (_what, contentLength) => {
     const id = uniqueMarker('json-cap');
     await expectContractError(await chatkit({ kind: 'json-flood', id, bytes: 3_000_000, contentLength }, listThreads, { ORIGIN_MAX_JSON_BYTES: '1000000' }), 502, 'upstream_error');
-    await expect.poll(async () => (await stats(id)).closedByPeer).toBe(true);
+    await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect((await stats(id)).bytes).toBeLessThan(3_000_000);
     expect(loggedEvents(logs.error, 'origin_over_limit').map((line) => line.reason)).toEqual(['document_too_large']);
     await recordTally({ origin_faults_survived: 1 });
