@@ -6,3 +6,15 @@ import * as v from 'valibot';
  */
 export const TokenResponseSchema = v.object({ token: v.pipe(v.string(), v.minLength(1)) });
 export type TokenResponse = v.InferOutput<typeof TokenResponseSchema>;
+
+/**
+ * A user id (a token's `sub`) the worker accepts and forwards as `X-User-Id`: 1–255 printable
+ * ASCII characters, no leading or trailing space, nothing else. `" victim"` and `"victim\t"`
+ * would otherwise be different rate-limit and flag keys for what the origin reads as one user,
+ * and a control character could not be sent as a header at all.
+ */
+export const SubjectSchema = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/, 'sub must be 1-255 printable ASCII characters without surrounding spaces'),
+);
+export const isCleanSubject = (value: unknown): value is string => v.is(SubjectSchema, value);

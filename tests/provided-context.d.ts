@@ -11,6 +11,8 @@ declare module 'vitest' {
     /** Token issuer with keys the attack corpus controls (`/jwks`, `/sign`). */
     issuerUrl: string;
     issuerAudience: string;
+    /** A raw-socket origin that misbehaves as each test's scenario says (tests/fakes/hostile-origin.ts). */
+    hostileOriginUrl: string;
     /** Upstash REST bridge in front of a real redis-server, and its control API (redis-peer.ts). */
     upstashUrl: string;
     upstashToken: string;

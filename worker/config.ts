@@ -10,6 +10,8 @@ import { DEFAULT_TIMEOUT_MS, failModeSchema, rateLimitRuleSchema, type RateLimit
 export interface Config {
   originUrl: string;
   originTimeoutMs: number;
+  /** Caps and deadlines on what the worker reads from the origin (worker/lib/origin-read.ts). */
+  originLimits: OriginLimits;
   maxBodyBytes: number;
   jwt: { jwksUrl: string | null; secret: string | null; issuer: string; audience: string };
   chatkit: {
@@ -29,6 +31,17 @@ export interface Config {
   rollbackVar: boolean;
   flagsCacheTtlMs: number;
   allowedOrigins: string[];
+  /** Bearer secret that unlocks `/healthz?deep=1` details; `null`: nobody gets them. */
+  healthToken: string | null;
+}
+
+export interface OriginLimits {
+  /** A stream from the origin that sends no byte for this long is ended (`ORIGIN_STREAM_IDLE_MS`). */
+  streamIdleMs: number;
+  /** Largest assistant answer, in UTF-8 bytes of text (`ORIGIN_MAX_ANSWER_BYTES`). */
+  maxAnswerBytes: number;
+  /** Largest JSON document read whole (`ORIGIN_MAX_JSON_BYTES`). */
+  maxJsonBytes: number;
 }
 
 /** Optional `POST /chatkit/sessions` overrides (see worker/chatkit-sessions/session-params.ts). */
@@ -97,6 +110,11 @@ const EnvSchema = v.object({
   ORIGIN_URL: httpUrl('ORIGIN_URL'),
   ORIGIN_TIMEOUT_MS: positiveInt('ORIGIN_TIMEOUT_MS', 15_000, 300_000),
   MAX_BODY_BYTES: positiveInt('MAX_BODY_BYTES', 1_048_576, 100 * 1_048_576),
+  ORIGIN_STREAM_IDLE_MS: positiveInt('ORIGIN_STREAM_IDLE_MS', 30_000, 600_000),
+  // Both are held in memory while read, in an isolate of 128 MB: hence the upper bounds.
+  ORIGIN_MAX_ANSWER_BYTES: positiveInt('ORIGIN_MAX_ANSWER_BYTES', 1_048_576, 16 * 1_048_576),
+  ORIGIN_MAX_JSON_BYTES: positiveInt('ORIGIN_MAX_JSON_BYTES', 4 * 1_048_576, 32 * 1_048_576),
+  HEALTH_TOKEN: optionalText,
   JWT_JWKS_URL: optionalText,
   JWT_SECRET: optionalText,
   JWT_ISSUER: v.pipe(v.string('JWT_ISSUER is not set'), v.trim(), v.minLength(1, 'JWT_ISSUER is not set')),
@@ -154,11 +172,13 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     problems.push('set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither');
   }
+  if (e.HEALTH_TOKEN && e.HEALTH_TOKEN.length < 16) problems.push('HEALTH_TOKEN must be at least 16 characters');
   if (e.OPENAI_BASE_URL && !/^https?:\/\/[^/]/.test(e.OPENAI_BASE_URL)) problems.push('OPENAI_BASE_URL must be an http(s) URL');
   if (problems.length > 0) return new ConfigError(problems);
   return {
     originUrl: e.ORIGIN_URL.replace(/\/+$/, ''),
     originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
+    originLimits: { streamIdleMs: e.ORIGIN_STREAM_IDLE_MS, maxAnswerBytes: e.ORIGIN_MAX_ANSWER_BYTES, maxJsonBytes: e.ORIGIN_MAX_JSON_BYTES },
     maxBodyBytes: e.MAX_BODY_BYTES,
     jwt: { jwksUrl: e.JWT_JWKS_URL ?? null, secret: e.JWT_SECRET ?? null, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     chatkit: {
@@ -197,6 +217,7 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
       .split(',')
       .map((origin) => origin.trim().replace(/\/+$/, ''))
       .filter(Boolean),
+    healthToken: e.HEALTH_TOKEN ?? null,
   };
 }
 

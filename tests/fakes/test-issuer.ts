@@ -11,6 +11,10 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type JW
  * - `GET /jwks`       the public keys (EdDSA, ES256, RS256), like Better Auth's `/api/auth/jwks`
  * - `GET /jwks-slow`  the same after 10 s (a JWKS endpoint that hangs)
  * - `GET /jwks-junk`  200 with a body that is not a JWKS
+ * - `GET /jwks/t/<tag>` the same keys (or those published for `<tag>`), counting fetches per tag;
+ *                     `?delay_ms=` holds the answer back, so concurrent fetches would overlap
+ * - `GET /jwks/t/<tag>/count` → `{ fetches }`
+ * - `POST /jwks/t/<tag>/publish` `["ed", "es", …]` → publishes only those keys for `<tag>` (rotation)
  * - `POST /sign`      `{ key?: 'ed'|'es'|'rs'|'rogue', header?: {...}, payload?: {...}, expiresIn?: string|number }`
  *                     → `{ token }`, signed with that key; `rogue` is a key the JWKS does not publish;
  *                     a payload claim set to `null` is left out.
@@ -48,6 +52,8 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   };
   const jwks = { keys: [keys.ed.publicJwk, keys.es.publicJwk, keys.rs.publicJwk] };
   let issuer = '';
+  const fetchesByTag = new Map<string, number>();
+  const publishedByTag = new Map<string, KeyName[]>();
 
   const server: Server = createServer((req, res) => {
     const send = (status: number, body: unknown, type = 'application/json') => {
@@ -55,6 +61,28 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     if (req.method === 'GET' && req.url === '/jwks') return send(200, jwks);
+    const tagged = /^\/jwks\/t\/([\w-]+)(\/count|\/publish)?(?:\?delay_ms=(\d+))?$/.exec(req.url ?? '');
+    if (tagged) {
+      const [, tag = '', action, delay] = tagged;
+      if (req.method === 'GET' && action === '/count') return send(200, { fetches: fetchesByTag.get(tag) ?? 0 });
+      if (req.method === 'POST' && action === '/publish') {
+        let text = '';
+        req.on('data', (chunk) => (text += chunk));
+        req.on('end', () => {
+          publishedByTag.set(tag, JSON.parse(text) as KeyName[]);
+          send(200, { ok: true });
+        });
+        return;
+      }
+      if (req.method === 'GET' && !action) {
+        fetchesByTag.set(tag, (fetchesByTag.get(tag) ?? 0) + 1);
+        const names = publishedByTag.get(tag);
+        const body = names ? { keys: names.map((name) => keys[name].publicJwk) } : jwks;
+        const timer = setTimeout(() => send(200, body), Number(delay ?? 0));
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+    }
     if (req.method === 'GET' && req.url === '/jwks-junk') return send(200, '<html>not a key set</html>');
     if (req.method === 'GET' && req.url === '/jwks-slow') {
       const timer = setTimeout(() => send(200, jwks), 10_000);

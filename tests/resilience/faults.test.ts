@@ -19,6 +19,8 @@ import { ORIGIN_FAULT_TEXT, type ChatFault } from './support/wired-origin';
 /** Slow enough to act between two deltas of the assistant's answer. */
 const CHUNK_DELAY_MS = 150;
 const INTERRUPTED = 'The answer was interrupted. Please try again.';
+/** Unlocks the details of `/healthz?deep=1` (README "Configuration"). */
+const HEALTH_TOKEN = 'resilience-health-token-0123456789';
 let stack: ResilienceStack;
 let browser: Browser;
 /** Signed up through the worker; the only user the flags put on ChatKit. */
@@ -37,7 +39,7 @@ async function flagsFor(user: SignedUpUser | null): Promise<{ status: number; bo
 }
 
 async function deepHealth(): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; problems?: Record<string, string> }> } }> {
-  const res = await fetch(`${stack.workerUrl}/healthz?deep=1`);
+  const res = await fetch(`${stack.workerUrl}/healthz?deep=1`, { headers: { authorization: `Bearer ${HEALTH_TOKEN}` } });
   return { status: res.status, body: (await res.json()) as never };
 }
 
@@ -45,7 +47,7 @@ async function deepHealth(): Promise<{ status: number; body: { status: string; c
 const goodFlags = () => JSON.stringify({ chatkit: { rollout_percent: 0, allow_users: [apiUser.userId], deny_users: [] } });
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startResilienceStack({}, { chunkDelayMs: CHUNK_DELAY_MS }), launchChromium()]);
+  [stack, browser] = await Promise.all([startResilienceStack({ HEALTH_TOKEN }, { chunkDelayMs: CHUNK_DELAY_MS }), launchChromium()]);
   apiUser = await signUpAndGetToken(stack.workerUrl, { origin: stack.workerUrl, name: 'Api' });
   await stack.kv.put('flags', goodFlags());
   await waitFor(async () => (await flagsFor(apiUser)).body.chat.variant === 'chatkit', { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to read the flags' });

@@ -10,6 +10,8 @@ const complete: Record<FigureName, FigureTally> = {
   smuggling_blocked: { declared: 85, value: 85, observations: 85 },
   identity_leaks: { declared: 65, value: 0, observations: 65 },
   faults_survived: { declared: 38, value: 38, observations: 38 },
+  origin_faults_survived: { declared: 17, value: 17, observations: 17 },
+  hostile_origin_headers_dropped: { declared: 63, value: 63, observations: 49 },
   load_requests: { declared: 10_000, value: 10_000, observations: 1 },
   load_unexpected: { declared: 1, value: 0, observations: 1 },
 };
@@ -17,7 +19,7 @@ const complete: Record<FigureName, FigureTally> = {
 describe('summarizeResilience', () => {
   it('prints every figure in order when all add up and the run passed', () => {
     expect(summarizeResilience(complete, true)).toEqual({
-      line: 'resilience: 41 attacks rejected, 0 reached origin; 85 smuggling attempts blocked, 0 identity leaks; 38 faults survived; 10000 requests, 0 unexpected',
+      line: 'resilience: 41 attacks rejected, 0 reached origin; 85 smuggling attempts blocked, 0 identity leaks; 38 faults survived; 17 origin faults survived; 63 hostile origin headers dropped; 10000 requests, 0 unexpected',
       failed: false,
       problems: [],
     });
@@ -47,7 +49,7 @@ describe('summarizeResilience', () => {
   it('marks figures whose files did not run, without failing a partial run for them', () => {
     const summary = summarizeResilience({ attacks_rejected: complete.attacks_rejected, attacks_reached_origin: complete.attacks_reached_origin }, true);
     expect(summary).toEqual({
-      line: 'resilience: 41 attacks rejected, 0 reached origin; smuggling attempts blocked not run, identity leaks not run; faults survived not run; requests not run, unexpected not run',
+      line: 'resilience: 41 attacks rejected, 0 reached origin; smuggling attempts blocked not run, identity leaks not run; faults survived not run; origin faults survived not run; hostile origin headers dropped not run; requests not run, unexpected not run',
       failed: false,
       problems: [],
     });

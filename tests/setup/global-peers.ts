@@ -1,6 +1,7 @@
 /// <reference path="../provided-context.d.ts" />
 import type { TestProject } from 'vitest/node';
 import { startFakeOpenAI } from '../fakes/openai-chatkit';
+import { startHostileOrigin } from '../fakes/hostile-origin';
 import { startTestIssuer } from '../fakes/test-issuer';
 import { startUpstashStack } from '../fakes/upstash-control';
 import { startOrigin } from '../origin/server';
@@ -10,11 +11,12 @@ import { startOrigin } from '../origin/server';
  * reach them over loopback by the URLs provided here (`inject('originUrl')` etc.).
  */
 export default async function setup(project: TestProject) {
-  const [origin, openai, issuer, upstash] = await Promise.all([
+  const [origin, openai, issuer, upstash, hostile] = await Promise.all([
     startOrigin({ testRoutes: true, chunkDelayMs: 20 }),
     startFakeOpenAI(),
     startTestIssuer(),
     startUpstashStack(),
+    startHostileOrigin(),
   ]);
   project.provide('upstashUrl', upstash.url);
   project.provide('upstashToken', upstash.token);
@@ -24,9 +26,10 @@ export default async function setup(project: TestProject) {
   project.provide('openaiApiKey', openai.apiKey);
   project.provide('issuerUrl', issuer.url);
   project.provide('issuerAudience', issuer.audience);
+  project.provide('hostileOriginUrl', hostile.url);
 
   // `tallyUrl` and the closing `resilience: …` line come from tests/setup/resilience-reporter.ts.
   return async () => {
-    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close()]);
+    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close(), hostile.close()]);
   };
 }

@@ -16,6 +16,8 @@ export const RESILIENCE_FIGURES = {
   smuggling_blocked: { text: 'smuggling attempts blocked' },
   identity_leaks: { text: 'identity leaks', zero: true },
   faults_survived: { text: 'faults survived' },
+  origin_faults_survived: { text: 'origin faults survived' },
+  hostile_origin_headers_dropped: { text: 'hostile origin headers dropped' },
   load_requests: { text: 'requests' },
   load_unexpected: { text: 'unexpected', zero: true },
 } satisfies Record<string, { text: string; zero?: true }>;

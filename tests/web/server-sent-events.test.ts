@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
+import { readServerSentEvents, SseEventTooLargeError, type ServerSentEvent, type SseLimits } from '../../shared/sse';
 
 function streamOf(chunks: Array<string | Uint8Array>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -11,11 +11,38 @@ function streamOf(chunks: Array<string | Uint8Array>): ReadableStream<Uint8Array
   });
 }
 
-async function collect(chunks: Array<string | Uint8Array>): Promise<ServerSentEvent[]> {
+async function collect(chunks: Array<string | Uint8Array>, limits?: SseLimits): Promise<ServerSentEvent[]> {
   const events: ServerSentEvent[] = [];
-  for await (const event of readServerSentEvents(streamOf(chunks))) events.push(event);
+  for await (const event of readServerSentEvents(streamOf(chunks), limits)) events.push(event);
   return events;
 }
+
+describe('readServerSentEvents limits', () => {
+  const limits: SseLimits = { maxEventChars: 100, maxEventCharsByName: { done: 300 } };
+
+  it('passes events up to their cap, a named one up to its own', async () => {
+    const events = await collect([`event: delta\ndata: ${'a'.repeat(100)}\n\nevent: done\ndata: ${'b'.repeat(300)}\n\n`], limits);
+    expect(events.map((event) => event.data.length)).toEqual([100, 300]);
+  });
+
+  it.each([
+    ['an event one over its cap, complete in one chunk', [`event: delta\ndata: ${'a'.repeat(101)}\n\n`], 'delta'],
+    ['a named event over its own cap', [`event: done\ndata: ${'b'.repeat(301)}\n\n`], 'done'],
+    ['a line that never ends, in many chunks', ['data: ', ...Array.from({ length: 50 }, () => 'x'.repeat(10))], undefined],
+    ['data lines that never reach a blank line', Array.from({ length: 50 }, () => 'data: yyyyyyyy\n'), undefined],
+  ])('refuses %s', async (_what, chunks, eventName) => {
+    const error = await collect(chunks, limits).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SseEventTooLargeError);
+    expect((error as SseEventTooLargeError).eventName).toBe(eventName);
+  });
+
+  it('without limits reads any size (the SPA reads what the worker already bounded)', async () => {
+    expect((await collect([`data: ${'z'.repeat(200_000)}\n\n`]))[0]?.data.length).toBe(200_000);
+  });
+});
 
 describe('readServerSentEvents', () => {
   it('reads named events with JSON data', async () => {

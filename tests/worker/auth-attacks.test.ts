@@ -89,6 +89,25 @@ const cases: AttackCase[] = [
   { name: 'sub is a number', authorization: async () => bearer(await signWithIssuer({ payload: { sub: 42 } })) },
   { name: 'sub is an object', authorization: async () => bearer(await signWithIssuer({ payload: { sub: { id: 'x' } } })) },
   { name: 'sub is empty', authorization: async () => bearer(await signWithIssuer({ payload: { sub: '' } })) },
+  // `sub` must be a clean identifier (shared/auth.ts): these would reach the origin as one user
+  // under several rate-limit keys, or could not be sent as a header at all.
+  ...[
+    ['leading space', ' victim'],
+    ['trailing space', 'victim '],
+    ['trailing tab', 'victim\t'],
+    ['a newline', 'vic\ntim'],
+    ['a CR', 'vic\rtim'],
+    ['a NUL', 'vic\u0000tim'],
+    ['DEL', 'vic\u007ftim'],
+    ['a right-to-left override', '\u202evictim'],
+    ['a zero-width space', 'vic\u200btim'],
+    ['non-ASCII letters', 'vïctim'],
+    ['only spaces', '   '],
+    ['256 characters', 'u'.repeat(256)],
+  ].map(([what, sub]) => ({
+    name: `sub with ${what}`,
+    authorization: async () => bearer(await signWithIssuer({ payload: { sub } })),
+  })),
   { name: 'missing exp', authorization: async () => {
     const [header, payload] = (await signWithIssuer()).split('.');
     const claims = decodeSegment(payload!);
@@ -155,6 +174,16 @@ describe('valid tokens (the corpus above can fail)', () => {
     expect(res.status).toBe(200);
     const echoed = (await res.json()) as { headers: Record<string, string> };
     expect(echoed.headers['x-user-id']).toBe(user.userId);
+  });
+
+  it.each([
+    ['255 characters', 'u'.repeat(255)],
+    ['inner spaces and punctuation', 'user 42|github:octo-cat'],
+  ])('accepts a sub of %s and forwards it unchanged', async (_what, sub) => {
+    const token = await signWithIssuer({ payload: { sub } });
+    const res = await callWorker('/api/v1/__test/echo', { headers: { authorization: `Bearer ${token}` } }, trustTestIssuer());
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { headers: Record<string, string> }).headers['x-user-id']).toBe(sub);
   });
 
   it('accepts an HS256 token signed with the configured secret', async () => {

@@ -20,6 +20,7 @@ import { loadConfig } from '../../worker/middleware/load-config';
 import { requestId } from '../../worker/middleware/request-id';
 import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
 import { createChatkitRoutes } from '../../worker/routes/chatkit';
+import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit/stream-turn';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
 import { signUpAndGetToken } from '../origin/client';
@@ -344,7 +345,8 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
       'thread.item.removed',
       'error',
     ]);
-    expect(events.at(-1)).toEqual({ type: 'error', code: 'custom', message: 'The assistant failed while answering.', allow_retry: true });
+    // The origin's own text stays in the log (tests/worker/origin-limits.test.ts); the user reads a generic one.
+    expect(events.at(-1)).toEqual({ type: 'error', code: 'custom', message: ORIGIN_FAILED_MESSAGE, allow_retry: true });
     const [added] = ofType(events, 'thread.item.added');
     expect(ofType(events, 'thread.item.removed')[0]!.item_id).toBe(added!.item.id);
 
@@ -923,7 +925,12 @@ describe('an origin whose start event has no assistant_message_id', () => {
     const { streamChatTurn } = await import('../../worker/chatkit/stream-turn');
     const { OriginClient } = await import('../../worker/chatkit/origin-client');
     const sent: ThreadStreamEvent[] = [];
-    const sink = { send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)), closed: false, signal: new AbortController().signal };
+    const sink = {
+      send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)),
+      ready: () => Promise.resolve(),
+      closed: false,
+      signal: new AbortController().signal,
+    };
     async function* olderOrigin() {
       yield { name: 'start' as const, data: { conversation_id: 5, user_message_id: 9, title: 'hello' } };
       yield { name: 'tool' as const, data: { name: 'list_tasks', arguments: {}, result: { tasks: [] } } };
@@ -933,7 +940,8 @@ describe('an origin whose start event has no assistant_message_id', () => {
         data: { conversation_id: 5, message_id: 10, user_message_id: 9, response: 'You have no tasks yet.', tool_calls: [], title: 'hello' },
       };
     }
-    const client = new OriginClient({ originUrl: 'http://127.0.0.1:9', userId: 'u', requestId: 'r', timeoutMs: 1000 });
+    const limits = { streamIdleMs: 30_000, maxAnswerBytes: 1_048_576, maxJsonBytes: 4_194_304 };
+    const client = new OriginClient({ originUrl: 'http://127.0.0.1:9', userId: 'u', requestId: 'r', timeoutMs: 1000, limits });
     await streamChatTurn(sink, { kind: 'stream', events: olderOrigin() }, { kind: 'add', message: 'show my tasks', client, requestId: 'r' });
     expectWellFormedTurn(sent);
     expect(ofType(sent, 'thread.item.done').map((event) => event.item.id)).toEqual(['msg_9', 'wf_9', 'msg_9_reply']);

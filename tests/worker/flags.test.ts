@@ -11,7 +11,7 @@ import {
 } from '../../shared/flags';
 import { FlagsStore, HARD_TTL_MS, KV_CACHE_TTL_SECONDS } from '../../worker/flags/flags-store';
 import { loggedEvents } from './log-lines';
-import { callWorker } from './support';
+import { callDeepHealth, callWorker } from './support';
 import { resilienceFigure } from './tally';
 import { signWithIssuer, trustTestIssuer } from './tokens';
 
@@ -218,7 +218,7 @@ describe('bad KV values never break a request', () => {
     expect(flags.status).toBe(200);
     expect(v.parse(FlagsResponseSchema, await flags.json())).toMatchObject({ chat: { variant: 'legacy', reason: 'not_in_rollout' }, rollout_percent: 0 });
 
-    const health = await callWorker('/healthz?deep=1', {}, { FLAGS: kv });
+    const health = await callDeepHealth({ FLAGS: kv });
     const body = (await health.json()) as { status: string; checks: { kv: { status: string; problems: Record<string, string> } } };
     expect(body.checks.kv.status).toBe('degraded');
     expect(body.checks.kv.problems.flags).toContain('chatkit.rollout_percent');

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RateLimiterObject } from '../../worker/rate-limit/durable-object';
-import { callWorker } from './support';
+import { callDeepHealth, callWorker } from './support';
 import { describeRateLimitBehaviour, get, signUp, snapshot, type Overrides } from './rate-limit-suite';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
 import { loggedEvents } from './log-lines';
@@ -108,11 +108,11 @@ describe('rate limiting when the Durable Object fails', () => {
   });
 
   it('reports the limiter in /healthz?deep=1', async () => {
-    const ok = (await (await callWorker('/healthz?deep=1', {}, durableObjectEnv())).json()) as { checks: Record<string, unknown> };
+    const ok = (await (await callDeepHealth(durableObjectEnv())).json()) as { checks: Record<string, unknown> };
     expect(ok.checks.rate_limiter).toMatchObject({ status: 'ok', backend: 'durable-object', fail_mode: 'open' });
 
     const broken = brokenNamespace(() => Promise.reject(new Error('unreachable')));
-    const res = await callWorker('/healthz?deep=1', {}, { ...durableObjectEnv(), RATE_LIMIT_FAIL_MODE: 'closed', RATE_LIMITER: broken });
+    const res = await callDeepHealth({ ...durableObjectEnv(), RATE_LIMIT_FAIL_MODE: 'closed', RATE_LIMITER: broken });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { checks: Record<string, unknown> };
     expect(body.checks.rate_limiter).toMatchObject({ status: 'down', backend: 'durable-object', fail_mode: 'closed' });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { callWorker } from './support';
+import { callDeepHealth, callWorker } from './support';
 import { describeRateLimitBehaviour, freezeClock, get, signUp, snapshot, type Overrides } from './rate-limit-suite';
 import { waitFor } from '../helpers/wait';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
@@ -31,7 +31,7 @@ async function control(path: string, body?: unknown): Promise<{ redis: string; d
  */
 async function untilRedisAnswers(): Promise<void> {
   await waitFor(async () => {
-    const res = await callWorker('/healthz?deep=1', {}, upstashEnv());
+    const res = await callDeepHealth(upstashEnv());
     const body = (await res.json()) as { checks: { rate_limiter?: { status?: string } } };
     return body.checks.rate_limiter?.status === 'ok';
   }, { timeoutMs: 30_000, intervalMs: 50, description: 'Redis to answer through the bridge again' });
@@ -111,11 +111,11 @@ describe('rate limiting when Upstash fails', () => {
   });
 
   it('reports the limiter in /healthz?deep=1: ok, then degraded while Redis is down (failing open)', async () => {
-    const healthy = (await (await callWorker('/healthz?deep=1', {}, upstashEnv())).json()) as { checks: Record<string, unknown> };
+    const healthy = (await (await callDeepHealth(upstashEnv())).json()) as { checks: Record<string, unknown> };
     expect(healthy.checks.rate_limiter).toMatchObject({ status: 'ok', backend: 'upstash', fail_mode: 'open' });
 
     await control('/__bridge/redis/stop');
-    const res = await callWorker('/healthz?deep=1', {}, { ...upstashEnv(), RATE_LIMIT_TIMEOUT_MS: '300' });
+    const res = await callDeepHealth({ ...upstashEnv(), RATE_LIMIT_TIMEOUT_MS: '300' });
     const body = (await res.json()) as { checks: Record<string, unknown> };
     expect(body.checks.rate_limiter).toMatchObject({ status: 'degraded', backend: 'upstash' });
   });

@@ -13,3 +13,11 @@ export async function callWorker(input: string, init: RequestInit = {}, override
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** `HEALTH_TOKEN` for tests that read `/healthz?deep=1` details. */
+export const TEST_HEALTH_TOKEN = 'health-token-for-tests-0123456789';
+
+/** `/healthz?deep=1` as the operator sees it (with `HEALTH_TOKEN`), with optional var overrides. */
+export function callDeepHealth(overrides: Partial<Record<keyof Env, unknown>> = {}): Promise<Response> {
+  return callWorker('/healthz?deep=1', { headers: { authorization: `Bearer ${TEST_HEALTH_TOKEN}` } }, { HEALTH_TOKEN: TEST_HEALTH_TOKEN, ...overrides });
+}

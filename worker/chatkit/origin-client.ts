@@ -12,10 +12,12 @@ import {
   type Conversation,
   type ConversationDetail,
 } from '../../shared/origin';
+import type { OriginLimits } from '../config';
 import { ApiError } from '../lib/errors';
 import { originFetchFailure, originServerError } from '../lib/origin-errors';
 import { logEvent } from '../lib/log';
-import { readServerSentEvents } from '../../shared/sse';
+import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText, utf8Length } from '../lib/origin-read';
+import { MAX_SSE_EVENT_CHARS, readServerSentEvents, SseEventTooLargeError } from '../../shared/sse';
 
 /**
  * Typed calls to the origin's own `/api/v1` (contract: "The origin's own contract"), as the
@@ -38,6 +40,8 @@ export interface OriginClientOptions {
   signal?: AbortSignal;
   /** Extra headers for the origin, as the proxy would forward them (`authorization`, `x-forwarded-*`…). */
   forwardHeaders?: Record<string, string>;
+  /** Read caps and the stream idle deadline (config `originLimits`). */
+  limits: OriginLimits;
 }
 
 /** One event of the origin's chat stream, validated. */
@@ -72,6 +76,10 @@ function isEventStream(response: Response): boolean {
 
 export class OriginClient {
   constructor(private readonly options: OriginClientOptions) {}
+
+  get limits(): OriginLimits {
+    return this.options.limits;
+  }
 
   /** `GET /api/v1/conversations`: all of the user's conversations (the origin's order). */
   async listConversations(): Promise<Conversation[]> {
@@ -118,7 +126,12 @@ export class OriginClient {
       { timeoutCoversBody: false },
     );
     if (isEventStream(response) && response.body) return { kind: 'stream', events: this.chatEvents(response.body) };
-    return { kind: 'reply', reply: await this.parseBody(ChatReplySchema, response, '/api/v1/chat') };
+    const reply = await this.parseBody(ChatReplySchema, response, '/api/v1/chat');
+    const answerBytes = utf8Length(reply.response);
+    if (answerBytes > this.options.limits.maxAnswerBytes) {
+      throw this.overCap('/api/v1/chat', new OriginReadFault('answer_too_large', `the answer is ${answerBytes} bytes, over the ${this.options.limits.maxAnswerBytes}-byte cap`));
+    }
+    return { kind: 'reply', reply };
   }
 
   // --- plumbing ------------------------------------------------------------------------------
@@ -164,12 +177,13 @@ export class OriginClient {
 
     if (response.ok) {
       if (!timeoutCoversBody) return response;
-      // Buffer the (small) JSON body under the same deadline, then hand back a plain Response.
+      // Buffer the JSON body (capped) under the same deadline, then hand back a plain Response.
       try {
-        const text = await response.text();
+        const text = await readCappedText(response, this.options.limits.maxJsonBytes);
         const bodyless = response.status === 204 || response.status === 205;
         return new Response(bodyless ? null : text, { status: response.status, headers: response.headers });
       } catch (error) {
+        if (error instanceof OriginReadFault) throw this.overCap(call.path, error);
         throw this.fetchFailure(error, timeout.signal.aborted, call.path, started);
       } finally {
         clearTimeout(timer);
@@ -187,7 +201,7 @@ export class OriginClient {
       logEvent('warn', 'origin_refused', { ...this.logFields(call.path), status: response.status });
       throw new ApiError('bad_request', 'The backend refused this request.');
     }
-    throw originServerError(response, { requestId: this.options.requestId, path: call.path });
+    throw await originServerError(response, { requestId: this.options.requestId, path: call.path });
   }
 
   private fetchFailure(error: unknown, timedOut: boolean, path: string, started: number): unknown {
@@ -195,10 +209,23 @@ export class OriginClient {
     return originFetchFailure(error, timedOut, { requestId, path, timeoutMs, startedAt: started, browserSignal: signal });
   }
 
+  /** A read cap broke before anything was sent to the browser: 502, the details in the log. */
+  private overCap(path: string, fault: OriginReadFault): ApiError {
+    logEvent('error', 'origin_over_limit', { ...this.logFields(path), reason: fault.reason, error: fault.message });
+    return new ApiError('upstream_error', 'The origin answered more than this service accepts.');
+  }
+
   private async parseBody<TSchema extends v.GenericSchema>(schema: TSchema, response: Response, path: string): Promise<v.InferOutput<TSchema>> {
+    let text: string;
+    try {
+      text = await readCappedText(response, this.options.limits.maxJsonBytes);
+    } catch (error) {
+      if (error instanceof OriginReadFault) throw this.overCap(path, error);
+      throw this.fetchFailure(error, false, path, Date.now());
+    }
     let data: unknown;
     try {
-      data = JSON.parse(await response.text());
+      data = JSON.parse(text);
     } catch {
       logEvent('error', 'origin_bad_response', { ...this.logFields(path), reason: 'not_json', content_type: response.headers.get('content-type') });
       throw new ApiError('upstream_error', 'The origin answered something that is not JSON.');
@@ -214,10 +241,17 @@ export class OriginClient {
   /**
    * The origin's chat events, validated one by one as they arrive. Unknown event names are
    * skipped (a newer origin may add some); a known event with a bad body ends the stream with
-   * {@link OriginStreamError}.
+   * {@link OriginStreamError}. The body is read only as fast as events are taken from here, an
+   * event may hold at most {@link MAX_SSE_EVENT_CHARS} characters (`done`, which repeats the whole
+   * answer, the answer cap more), and a silent origin ends it ({@link OriginReadFault}).
    */
   private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OriginChatEvent> {
-    for await (const message of readServerSentEvents(body)) {
+    const { streamIdleMs, maxAnswerBytes } = this.options.limits;
+    const events = readServerSentEvents(guardOriginStream(body, { idleMs: streamIdleMs }), {
+      maxEventChars: MAX_SSE_EVENT_CHARS,
+      maxEventCharsByName: { done: maxAnswerBytes + MAX_SSE_EVENT_CHARS },
+    });
+    for await (const message of mapSseFaults(events)) {
       if (!Object.hasOwn(ChatStreamEventSchemas, message.event)) continue;
       const name = message.event as ChatStreamEventName;
       let data: unknown;
@@ -227,8 +261,18 @@ export class OriginClient {
         throw new OriginStreamError(`the origin's "${name}" event is not JSON`);
       }
       const result = v.safeParse(ChatStreamEventSchemas[name], data);
-      if (!result.success) throw new OriginStreamError(`the origin's "${name}" event has an unexpected shape: ${v.summarize(result.issues)}`);
+      if (!result.success) throw new OriginStreamError(`the origin's "${name}" event has an unexpected shape: ${logExcerpt(v.summarize(result.issues))}`);
       yield { name, data: result.output } as OriginChatEvent;
     }
+  }
+}
+
+/** An event over its cap is a read fault like any other cap. */
+async function* mapSseFaults<T>(events: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* events;
+  } catch (error) {
+    if (error instanceof SseEventTooLargeError) throw new OriginReadFault('event_too_large', error.message);
+    throw error;
   }
 }

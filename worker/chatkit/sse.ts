@@ -23,6 +23,11 @@ export const CHATKIT_STREAM_HEADERS = {
 export interface ChatkitEventSink {
   /** Enqueues one frame right away; a no-op once the stream is closed or the browser left. */
   send(event: ThreadStreamEvent): void;
+  /**
+   * Resolves once the browser side has room again (or is gone). A producer awaits it before it
+   * reads more from the origin, so a slow reader slows the origin read instead of filling memory.
+   */
+  ready(): Promise<void>;
   /** True once the browser hung up (or the stream was closed). Producers should stop. */
   readonly closed: boolean;
   /** Aborts when the browser hangs up: pass it to the origin fetch to cancel it too. */
@@ -47,14 +52,25 @@ export function browserGoneController(request: Request): AbortController {
   return controller;
 }
 
+/** Bytes of frames the stream holds for a browser that is not reading, before producers wait. */
+export const CHATKIT_STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
 /**
  * A `200 text/event-stream` response whose body `produce` writes, frame by frame as it happens
- * (nothing is buffered). The stream closes when `produce` settles; if the browser hangs up first,
- * `browserGone` aborts so whatever `produce` is reading from is cancelled as well.
+ * (nothing is held back). The stream closes when `produce` settles; if the browser hangs up first,
+ * `browserGone` aborts so whatever `produce` is reading from is cancelled as well. Frames queue up
+ * to {@link CHATKIT_STREAM_HIGH_WATER_BYTES} (a little more: one origin event's frames); past that
+ * `sink.ready()` waits for the browser to read.
  */
 export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<void>, options: ChatkitStreamOptions): Response {
   const { browserGone } = options;
   let closed = false;
+  let wakeProducer: (() => void) | null = null;
+  const wake = () => {
+    wakeProducer?.();
+    wakeProducer = null;
+  };
+  browserGone.signal.addEventListener('abort', wake, { once: true });
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -62,6 +78,10 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
         send(event) {
           if (closed || browserGone.signal.aborted) return;
           controller.enqueue(encodeChatkitFrame(event));
+        },
+        ready() {
+          if (closed || browserGone.signal.aborted || (controller.desiredSize ?? 1) > 0) return Promise.resolve();
+          return new Promise<void>((resolve) => (wakeProducer = resolve));
         },
         get closed() {
           return closed || browserGone.signal.aborted;
@@ -83,10 +103,14 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
           }
         });
     },
+    pull() {
+      wake();
+    },
     cancel() {
       closed = true;
       browserGone.abort();
+      wake();
     },
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: CHATKIT_STREAM_HIGH_WATER_BYTES }));
   return new Response(body, { status: 200, headers: CHATKIT_STREAM_HEADERS });
 }

@@ -1,6 +1,7 @@
 import type { CustomTask, ThreadStreamEvent, WorkflowItem } from '../../shared/chatkit';
 import type { ChatReply } from '../../shared/origin';
 import { logEvent } from '../lib/log';
+import { logExcerpt, OriginReadFault, utf8Length } from '../lib/origin-read';
 import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
 import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
@@ -49,6 +50,8 @@ export interface ChatTurn {
 }
 
 export const INTERRUPTED_MESSAGE = 'The answer was interrupted. Please try again.';
+/** What the user reads when the origin reports a failure: its own text may carry internals (it is logged). */
+export const ORIGIN_FAILED_MESSAGE = 'The assistant could not answer this time. Please try again.';
 
 /** A JSON-only origin's reply, replayed as the events a streaming origin would have sent. */
 async function* eventsFromReply(reply: ChatReply): AsyncGenerator<OriginChatEvent> {
@@ -71,6 +74,8 @@ interface OpenAnswer {
   id: string;
   createdAt: string;
   text: string;
+  /** UTF-8 size of `text`, against the answer cap. */
+  bytes: number;
 }
 
 /** The state machine behind {@link streamChatTurn}; one instance per turn. */
@@ -102,7 +107,7 @@ class TurnTranslator {
   }
 
   async handle(event: OriginChatEvent): Promise<void> {
-    if (event.name === 'error') return this.fail(event.data.message, 'origin_error');
+    if (event.name === 'error') return this.fail(ORIGIN_FAILED_MESSAGE, 'origin_error', event.data.message);
     if (event.name === 'start') return this.start(event.data);
     if (this.conversationId === null) throw new OriginStreamError(`the origin sent "${event.name}" before "start"`);
     if (event.name === 'tool') return this.tool(event.data);
@@ -180,7 +185,7 @@ class TurnTranslator {
   private openAnswer(): OpenAnswer {
     if (this.answer) return this.answer;
     this.closeWorkflow();
-    const answer: OpenAnswer = { id: this.idsOfAnswer().answer, createdAt: this.now(), text: '' };
+    const answer: OpenAnswer = { id: this.idsOfAnswer().answer, createdAt: this.now(), text: '', bytes: 0 };
     this.answer = answer;
     this.send({ type: 'thread.item.added', item: { ...assistantMessageItem(this.threadId, answer.id, '', answer.createdAt), content: [] } });
     this.send({
@@ -194,6 +199,8 @@ class TurnTranslator {
   private delta(text: string): void {
     const answer = this.openAnswer();
     if (text === '') return;
+    answer.bytes += utf8Length(text);
+    this.assertWithinAnswerCap(answer.bytes);
     answer.text += text;
     this.send({
       type: 'thread.item.updated',
@@ -202,7 +209,13 @@ class TurnTranslator {
     });
   }
 
+  private assertWithinAnswerCap(bytes: number): void {
+    const cap = this.turn.client.limits.maxAnswerBytes;
+    if (bytes > cap) throw new OriginReadFault('answer_too_large', `the answer passed the ${cap}-byte cap`);
+  }
+
   private done(reply: ChatReply): void {
+    this.assertWithinAnswerCap(utf8Length(reply.response));
     const answer = this.openAnswer();
     // The final text is the origin's `response`. If the deltas fell short of it, send the rest as
     // one more delta; if they disagree, `content_part.done` carries the text that counts.
@@ -230,10 +243,15 @@ class TurnTranslator {
    * Ends the turn with an `error` event. Whatever was opened is closed first: the workflow is
    * done (its tools did run), the unfinished answer is removed (the origin did not keep it).
    */
-  fail(message: string, reason: string): void {
+  fail(message: string, reason: string, originMessage?: string): void {
     if (this.finished) return;
     this.finished = true;
-    logEvent('warn', 'chatkit_turn_failed', { request_id: this.turn.requestId, reason, conversation_id: this.conversationId });
+    logEvent('warn', 'chatkit_turn_failed', {
+      request_id: this.turn.requestId,
+      reason,
+      conversation_id: this.conversationId,
+      ...(originMessage === undefined ? {} : { origin_message: logExcerpt(originMessage) }),
+    });
     if (this.conversationId !== null) {
       this.closeWorkflow();
       if (this.answer) {
@@ -260,6 +278,8 @@ export async function streamChatTurn(sink: ChatkitEventSink, source: ChatTurnSou
       if (sink.closed) return;
       await translator.handle(event);
       if (translator.finished) return;
+      // Read on from the origin only once the browser has room for more.
+      await sink.ready();
     }
     if (!sink.closed) translator.fail(INTERRUPTED_MESSAGE, 'origin_stream_ended_early');
   } catch (error) {
@@ -267,8 +287,9 @@ export async function streamChatTurn(sink: ChatkitEventSink, source: ChatTurnSou
     if (sink.closed) return;
     logEvent('error', 'chatkit_origin_stream_broken', {
       request_id: turn.requestId,
-      error: error instanceof Error ? error.message : String(error),
+      error: logExcerpt(error instanceof Error ? error.message : String(error)),
     });
-    translator.fail(INTERRUPTED_MESSAGE, error instanceof OriginStreamError ? 'origin_protocol' : 'origin_stream_failed');
+    const reason = error instanceof OriginReadFault ? `origin_${error.reason}` : error instanceof OriginStreamError ? 'origin_protocol' : 'origin_stream_failed';
+    translator.fail(INTERRUPTED_MESSAGE, reason);
   }
 }

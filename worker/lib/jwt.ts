@@ -1,5 +1,7 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { isCleanSubject } from '../../shared/auth';
 import type { Config } from '../config';
+import { JwksSource } from './jwks-source';
 
 /**
  * Verifies a Better Auth access token and returns the user id it carries (`sub`).
@@ -41,67 +43,150 @@ export interface VerifiedToken {
   expiresAt: number | undefined;
 }
 
-type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;
-/**
- * One JWKS cache per URL for the life of the isolate: keys are fetched once, refetched on an
- * unknown `kid` at most every 30 s (jose's cool-down), and re-validated after 10 minutes.
- */
-const jwksByUrl = new Map<string, RemoteJwks>();
-
-function remoteJwks(url: string): RemoteJwks {
-  let jwks = jwksByUrl.get(url);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(url), {
-      cooldownDuration: 30_000,
-      cacheMaxAge: 10 * 60_000,
-      timeoutDuration: 3_000,
-    });
-    jwksByUrl.set(url, jwks);
-  }
-  return jwks;
+/** Options of a {@link TokenVerifier}; the defaults are production's. */
+export interface TokenVerifierOptions {
+  /** Milliseconds since the epoch; tests pass their own clock. */
+  now?: () => number;
+  /** Verified tokens kept per isolate (the oldest is evicted first). */
+  maxCachedTokens?: number;
+  /** How long a verified token is trusted without checking its signature again (at most its `exp`). */
+  cacheMs?: number;
 }
 
-const secretKeys = new Map<string, Uint8Array>();
-function secretKey(secret: string): Uint8Array {
-  let key = secretKeys.get(secret);
-  if (!key) {
-    key = new TextEncoder().encode(secret);
-    secretKeys.set(secret, key);
+export const TOKEN_CACHE_MS = 60_000;
+const MAX_CACHED_TOKENS = 10_000;
+const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+const JWKS_FETCH_TIMEOUT_MS = 3_000;
+
+interface CachedToken extends VerifiedToken {
+  /** When the entry stops being used: the earlier of the token's `exp` and `cacheMs` after it was verified. */
+  until: number;
+}
+
+/**
+ * Verifies tokens against the configured keys, remembering the ones that verified.
+ *
+ * The cache is keyed by a SHA-256 of the token together with the key configuration, so a token
+ * is never trusted under a configuration it was not checked against; it holds only tokens that
+ * verified, each until the earlier of its `exp` and {@link TOKEN_CACHE_MS}, and is emptied when a
+ * JWKS fetch brings different keys. The trade (README "Security model"): a key removed from the
+ * JWKS without a fetch noticing is still honoured for at most 60 s for tokens already seen.
+ */
+export class TokenVerifier {
+  /** Signature checks actually made (a cache hit makes none). */
+  signatureChecks = 0;
+  private readonly now: () => number;
+  private readonly maxCachedTokens: number;
+  private readonly cacheMs: number;
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly jwksByUrl = new Map<string, JwksSource>();
+  private readonly secretKeys = new Map<string, Uint8Array>();
+
+  constructor(options: TokenVerifierOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxCachedTokens = options.maxCachedTokens ?? MAX_CACHED_TOKENS;
+    this.cacheMs = options.cacheMs ?? TOKEN_CACHE_MS;
   }
+
+  /** The JWKS behind `url` (one per isolate and URL). */
+  jwks(url: string): JwksSource {
+    let source = this.jwksByUrl.get(url);
+    if (!source) {
+      source = new JwksSource(url, {
+        cooldownMs: JWKS_COOLDOWN_MS,
+        maxAgeMs: JWKS_MAX_AGE_MS,
+        fetchTimeoutMs: JWKS_FETCH_TIMEOUT_MS,
+        now: this.now,
+        onKeysChanged: () => this.cache.clear(),
+      });
+      this.jwksByUrl.set(url, source);
+    }
+    return source;
+  }
+
+  get cachedTokens(): number {
+    return this.cache.size;
+  }
+
+  async verify(token: string, jwt: Config['jwt']): Promise<VerifiedToken> {
+    if (token.length > MAX_TOKEN_BYTES) throw new TokenError('too_large');
+    if (!COMPACT_JWS.test(token)) throw new TokenError('malformed');
+
+    const cacheKey = await tokenCacheKey(token, jwt);
+    const now = this.now();
+    const hit = this.cache.get(cacheKey);
+    if (hit) {
+      if (now < hit.until) return { userId: hit.userId, expiresAt: hit.expiresAt };
+      this.cache.delete(cacheKey);
+    }
+
+    const verified = await this.verifySignature(token, jwt, now);
+    const expiresAtMs = (verified.expiresAt ?? 0) * 1000;
+    if (this.cache.size >= this.maxCachedTokens) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(cacheKey, { ...verified, until: Math.min(expiresAtMs, now + this.cacheMs) });
+    return verified;
+  }
+
+  private async verifySignature(token: string, jwt: Config['jwt'], now: number): Promise<VerifiedToken> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new TokenError('malformed', 'header is not JSON');
+    }
+    if (KEY_SUPPLYING_HEADERS.some((name) => name in header)) throw new TokenError('key_in_header');
+
+    const alg = typeof header.alg === 'string' ? header.alg : '';
+    const options = {
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'sub'],
+      currentDate: new Date(now),
+    };
+    let payload: JWTPayload;
+    try {
+      this.signatureChecks++;
+      if ((SECRET_ALGORITHMS as readonly string[]).includes(alg) && jwt.secret) {
+        ({ payload } = await jwtVerify(token, this.secretKey(jwt.secret), { ...options, algorithms: [...SECRET_ALGORITHMS] }));
+      } else if ((JWKS_ALGORITHMS as readonly string[]).includes(alg) && jwt.jwksUrl) {
+        ({ payload } = await jwtVerify(token, this.jwks(jwt.jwksUrl).resolve, { ...options, algorithms: [...JWKS_ALGORITHMS] }));
+      } else {
+        throw new TokenError('algorithm_not_allowed', alg || 'missing');
+      }
+    } catch (err) {
+      throw toTokenError(err);
+    }
+
+    if (!isCleanSubject(payload.sub)) throw new TokenError('subject_invalid');
+    return { userId: payload.sub, expiresAt: payload.exp };
+  }
+
+  private secretKey(secret: string): Uint8Array {
+    let key = this.secretKeys.get(secret);
+    if (!key) {
+      key = new TextEncoder().encode(secret);
+      this.secretKeys.set(secret, key);
+    }
+    return key;
+  }
+}
+
+/** The token and the configuration it is checked against, hashed: the raw token is never kept. */
+async function tokenCacheKey(token: string, jwt: Config['jwt']): Promise<string> {
+  const input = new TextEncoder().encode(JSON.stringify([jwt.jwksUrl, jwt.secret, jwt.issuer, jwt.audience, token]));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input));
+  let key = '';
+  for (const byte of digest) key += byte.toString(16).padStart(2, '0');
   return key;
 }
 
-export async function verifyAccessToken(token: string, jwt: Config['jwt']): Promise<VerifiedToken> {
-  if (token.length > MAX_TOKEN_BYTES) throw new TokenError('too_large');
-  if (!COMPACT_JWS.test(token)) throw new TokenError('malformed');
+/** The isolate's verifier: its JWKS copies and verified-token cache live as long as the isolate. */
+const isolateVerifier = new TokenVerifier();
 
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    throw new TokenError('malformed', 'header is not JSON');
-  }
-  if (KEY_SUPPLYING_HEADERS.some((name) => name in header)) throw new TokenError('key_in_header');
-
-  const alg = typeof header.alg === 'string' ? header.alg : '';
-  const options = { issuer: jwt.issuer, audience: jwt.audience, clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp', 'sub'] };
-  let payload: JWTPayload;
-  try {
-    if ((SECRET_ALGORITHMS as readonly string[]).includes(alg) && jwt.secret) {
-      ({ payload } = await jwtVerify(token, secretKey(jwt.secret), { ...options, algorithms: [...SECRET_ALGORITHMS] }));
-    } else if ((JWKS_ALGORITHMS as readonly string[]).includes(alg) && jwt.jwksUrl) {
-      ({ payload } = await jwtVerify(token, remoteJwks(jwt.jwksUrl), { ...options, algorithms: [...JWKS_ALGORITHMS] }));
-    } else {
-      throw new TokenError('algorithm_not_allowed', alg || 'missing');
-    }
-  } catch (err) {
-    throw toTokenError(err);
-  }
-
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
-    throw new TokenError('subject_invalid');
-  }
-  return { userId: payload.sub, expiresAt: payload.exp };
+export function verifyAccessToken(token: string, jwt: Config['jwt']): Promise<VerifiedToken> {
+  return isolateVerifier.verify(token, jwt);
 }
 
 function toTokenError(err: unknown): TokenError {

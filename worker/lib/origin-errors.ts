@@ -1,5 +1,6 @@
 import { ApiError } from './errors';
 import { logEvent } from './log';
+import { readExcerpt } from './origin-read';
 
 /**
  * How a failed call to the origin reaches the browser, for the proxy and the ChatKit adapter
@@ -30,10 +31,10 @@ export function originFetchFailure(error: unknown, timedOut: boolean, call: Orig
 
 /**
  * An origin failure status (5xx, or anything the caller cannot pass on): its body may carry a
- * stack trace or internals, so it is dropped and only the status logged.
+ * stack trace or internals, so the browser never sees it; the log gets its first 500 characters.
  */
-export function originServerError(response: Response, call: Pick<OriginCallContext, 'requestId' | 'path'>): ApiError {
-  logEvent('error', 'origin_error', { request_id: call.requestId, path: call.path.split('?')[0], status: response.status });
-  response.body?.cancel().catch(() => undefined);
+export async function originServerError(response: Response, call: Pick<OriginCallContext, 'requestId' | 'path'>): Promise<ApiError> {
+  const body = await readExcerpt(response);
+  logEvent('error', 'origin_error', { request_id: call.requestId, path: call.path.split('?')[0], status: response.status, ...(body ? { body } : {}) });
   return new ApiError('upstream_error', `The origin failed to answer (HTTP ${response.status}).`);
 }

@@ -1,50 +1,16 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../types';
 import { ApiError } from './errors';
+import { logEvent } from './log';
 import { originFetchFailure, originServerError } from './origin-errors';
+import { guardOriginStream } from './origin-read';
 import { requestUrl } from './request-url';
-
-/**
- * Request headers the origin may see from the browser. An allowlist, not a denylist: identity
- * (`X-User-Id`, `X-Forwarded-*`, `Forwarded`, `CF-*`), hop-by-hop and `Host` headers can then
- * never slip through, whatever spelling a client invents.
- */
-const FORWARDED_REQUEST_HEADERS = [
-  'accept',
-  'accept-language',
-  'authorization',
-  'cache-control',
-  'content-language',
-  'content-type',
-  'if-match',
-  'if-modified-since',
-  'if-none-match',
-  'if-unmodified-since',
-  'last-event-id',
-  'origin',
-  'pragma',
-  'range',
-  'referer',
-  'user-agent',
-];
+import { FORWARDED_REQUEST_HEADERS, HOP_BY_HOP_HEADERS, PASSED_RESPONSE_HEADERS } from '../../shared/proxy-headers';
 
 const FORWARDED_REQUEST_HEADER_SET: ReadonlySet<string> = new Set(FORWARDED_REQUEST_HEADERS);
 
-/** Response headers never passed back: hop-by-hop ones and what only describes the origin. */
-const DROPPED_RESPONSE_HEADERS = [
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'server',
-  'x-powered-by',
-  'x-user-id',
-  'alt-svc',
-];
+/** Characters that would split or end a header line (a bare CR counts: some clients split on it). */
+const LINE_BREAKING = /[\r\n\0]/;
 
 /**
  * Cloudflare's edge sets `CF-Connecting-IP` to one address; anything else (a list, junk) can only
@@ -76,6 +42,8 @@ export interface ProxyOptions {
   passHeaders?: readonly string[];
   /** Headers the worker itself sets; they replace anything the browser sent. */
   setHeaders?: Record<string, string>;
+  /** Pass the origin's `Set-Cookie` on (Better Auth's session cookies); dropped otherwise. */
+  passSetCookie?: boolean;
 }
 
 /**
@@ -119,16 +87,93 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
   } finally {
     clearTimeout(timer);
   }
-  return cleanOriginResponse(c, upstream, options.pathAndQuery);
+  return cleanOriginResponse(c, upstream, options);
 }
 
-function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, path: string): Response {
-  if (upstream.status >= 500) throw originServerError(upstream, { requestId: c.get('requestId'), path });
-  const headers = new Headers(upstream.headers);
-  for (const name of DROPPED_RESPONSE_HEADERS) headers.delete(name);
-  if (headers.get('content-type')?.startsWith('text/event-stream')) {
+async function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, options: ProxyOptions): Promise<Response> {
+  const path = options.pathAndQuery;
+  if (upstream.status >= 500) throw await originServerError(upstream, { requestId: c.get('requestId'), path });
+  const headers = originResponseHeaders(c, upstream.headers, options);
+  const idleMs = c.get('config').originLimits.streamIdleMs;
+  let body = upstream.body;
+  if (body && headers.get('content-type')?.toLowerCase().startsWith('text/event-stream')) {
     // no-transform keeps any compressing proxy from buffering the stream.
     headers.set('cache-control', 'no-cache, no-transform');
+    // The stream may end with the worker's own `error` event, so the origin's length no longer holds.
+    headers.delete('content-length');
+    body = guardOriginStream(body, { idleMs, onIdle: (controller, fault) => endStalledEventStream(c, path, controller, fault) });
   }
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+/**
+ * The headers the browser gets, each decision logged once per header it drops (`origin_header_dropped`
+ * with the name and why, never the value).
+ */
+export function originResponseHeaders(c: Context<AppEnv>, upstream: Headers, options: Pick<ProxyOptions, 'pathAndQuery' | 'passSetCookie'>): Headers {
+  const headers = new Headers();
+  const dropped: Array<{ name: string; reason: string }> = [];
+  for (const [name, value] of upstream) {
+    if (name === 'set-cookie' || HOP_BY_HOP_HEADERS.has(name)) continue;
+    if (!PASSED_RESPONSE_HEADERS.has(name) && name !== 'location') {
+      dropped.push({ name, reason: name.startsWith('access-control-') ? 'cors_is_the_workers' : 'not_allowed' });
+    } else if (LINE_BREAKING.test(value)) {
+      dropped.push({ name, reason: 'line_break' });
+    } else if (name === 'location') {
+      const location = workerLocation(c, value, options.pathAndQuery);
+      if (location === null) dropped.push({ name, reason: 'foreign_redirect' });
+      else headers.set('location', location);
+    } else {
+      headers.set(name, value);
+    }
+  }
+  for (const cookie of upstream.getSetCookie()) {
+    if (!options.passSetCookie) dropped.push({ name: 'set-cookie', reason: 'not_an_auth_path' });
+    else if (LINE_BREAKING.test(cookie)) dropped.push({ name: 'set-cookie', reason: 'line_break' });
+    else headers.append('set-cookie', cookie);
+  }
+  for (const { name, reason } of dropped) {
+    logEvent('warn', 'origin_header_dropped', { request_id: c.get('requestId'), path: options.pathAndQuery.split('?')[0], header: name, reason });
+  }
+  return headers;
+}
+
+/**
+ * Where a redirect may send the browser: a target on the origin becomes the same path on the
+ * worker (the origin's own address is never shown), one in `ALLOWED_ORIGINS` stays; any other
+ * (another host, `//host`, `/\\host`, `javascript:`) is `null`, and the header is dropped.
+ */
+function workerLocation(c: Context<AppEnv>, value: string, requestPath: string): string | null {
+  const config = c.get('config');
+  let target: URL;
+  try {
+    // Relative to the request it answers, as the browser would resolve it.
+    target = new URL(value, `${config.originUrl}${requestPath}`);
+  } catch {
+    return null;
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return null;
+  const origin = new URL(config.originUrl);
+  if (target.origin === origin.origin) {
+    // An ORIGIN_URL with a path (`https://internal/app`) is a prefix the browser never sees.
+    const prefix = origin.pathname.replace(/\/+$/, '');
+    const path = prefix && target.pathname.startsWith(`${prefix}/`) ? target.pathname.slice(prefix.length) : target.pathname;
+    return `${new URL(c.req.url).origin}${path}${target.search}${target.hash}`;
+  }
+  return config.allowedOrigins.includes(target.origin) ? target.href : null;
+}
+
+const STALLED_STREAM_EVENT = new TextEncoder().encode(
+  `\n\nevent: error\ndata: ${JSON.stringify({ message: 'The answer stalled. Please try again.' })}\n\n`,
+);
+
+/**
+ * An event stream whose origin went quiet: the browser gets one last `error` event (the origin's
+ * own event name for a failed answer, after a blank line that ends any half-sent event) and the
+ * end of the stream; the origin request is already cancelled.
+ */
+function endStalledEventStream(c: Context<AppEnv>, path: string, controller: ReadableStreamDefaultController<Uint8Array>, fault: Error): void {
+  logEvent('warn', 'origin_stream_idle', { request_id: c.get('requestId'), path: path.split('?')[0], error: fault.message });
+  controller.enqueue(STALLED_STREAM_EVENT);
+  controller.close();
 }

@@ -71,6 +71,7 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
           userId,
           requestId,
           timeoutMs: config.originTimeoutMs,
+          limits: config.originLimits,
           signal: browserGone.signal,
           forwardHeaders: forwardHeaders(c),
         }),

@@ -1,5 +1,6 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { readFlagSnapshot } from '../flags/flags-store';
+import { rateLimit } from '../middleware/rate-limit';
 import { checkRateLimiter } from '../rate-limit/health';
 import type { AppEnv } from '../types';
 import { WORKER_VERSION } from '../version';
@@ -12,9 +13,41 @@ interface Check {
 
 const ORIGIN_CHECK_TIMEOUT_MS = 3_000;
 
-/** `GET /healthz` (liveness, no I/O) and `GET /healthz?deep=1` (KV, origin, rate limiter). */
+const BEARER = /^Bearer (\S+)$/i;
+const encoder = new TextEncoder();
+
+/**
+ * True when the request carries `HEALTH_TOKEN` as its Bearer token. Both sides are hashed first,
+ * so the comparison is constant-time whatever the lengths.
+ */
+async function holdsHealthToken(c: Context<AppEnv>): Promise<boolean> {
+  const expected = c.get('config').healthToken;
+  const presented = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!expected || !presented) return false;
+  const [a, b] = await Promise.all([expected, presented].map((text) => crypto.subtle.digest('SHA-256', encoder.encode(text))));
+  return crypto.subtle.timingSafeEqual(a!, b!);
+}
+
+/** Callers without the token share the anonymous per-IP budget: the deep check calls the origin. */
+const limitDeepCheck = rateLimit('anonymous', 'ip');
+
+/**
+ * `GET /healthz`: liveness (no I/O), `{status, version}` and nothing else. `GET /healthz?deep=1`
+ * checks KV, the origin and the rate limiter; which backend runs, the fail mode, the origin's
+ * latency and any error are shown only to a caller holding `HEALTH_TOKEN`. Everyone else gets the
+ * overall status alone, within the per-IP `anonymous` limit.
+ */
 export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
+  c.header('cache-control', 'no-store');
   if (!c.req.query('deep')) return c.json({ status: 'ok', version: WORKER_VERSION });
+  if (await holdsHealthToken(c)) return deepHealth(c, true);
+  await limitDeepCheck(c, async () => {
+    c.res = await deepHealth(c, false);
+  });
+  return c.res;
+});
+
+async function deepHealth(c: Context<AppEnv>, withDetails: boolean): Promise<Response> {
   const config = c.get('config');
 
   const [kv, origin, rateLimiter] = await Promise.all([
@@ -44,6 +77,5 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
   const checks = { kv, origin, rate_limiter: rateLimiter };
   const statuses = Object.values(checks).map((check) => check.status);
   const status: CheckStatus = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
-  c.header('cache-control', 'no-store');
-  return c.json({ status, version: WORKER_VERSION, checks }, status === 'down' ? 503 : 200);
-});
+  return c.json(withDetails ? { status, version: WORKER_VERSION, checks } : { status, version: WORKER_VERSION }, status === 'down' ? 503 : 200);
+}

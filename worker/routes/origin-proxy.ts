@@ -37,5 +37,5 @@ export const apiV1Routes = new Hono<AppEnv>()
  * Limited per client IP (`auth`): there is no user yet, and this is where passwords are guessed.
  */
 export const authRoutes = new Hono<AppEnv>().all('/api/auth/*', rateLimit('auth', 'ip'), (c) =>
-  proxyToOrigin(c, { pathAndQuery: forwardablePath(c, AUTH_PREFIX), passHeaders: ['cookie'] }),
+  proxyToOrigin(c, { pathAndQuery: forwardablePath(c, AUTH_PREFIX), passHeaders: ['cookie'], passSetCookie: true }),
 );

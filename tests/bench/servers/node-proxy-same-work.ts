@@ -19,6 +19,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { PASSED_RESPONSE_HEADERS, FORWARDED_REQUEST_HEADERS } from '../../../shared/proxy-headers';
 import { securityHeaders } from '../../../worker/middleware/security-headers';
 import { parseRule } from '../../../worker/rate-limit/policies';
 import { consumeSlidingWindow, emptyWindowCounts, type WindowCounts, type WindowVerdict } from '../../../worker/rate-limit/sliding-window';
@@ -36,9 +37,6 @@ const rule = parseRule(env('BENCH_RATE_LIMIT_API'));
 if (!rule) throw new Error('BENCH_RATE_LIMIT_API must look like "<requests>/<seconds>"');
 const jwks = createRemoteJWKSet(new URL(env('BENCH_JWKS_URL')), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
 const BEARER = /^Bearer ([^\s,]+)$/i;
-// worker/lib/proxy.ts's lists (that module needs the Workers types, so it cannot be imported here).
-const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'authorization', 'cache-control', 'content-language', 'content-type', 'if-match', 'if-modified-since', 'if-none-match', 'if-unmodified-since', 'last-event-id', 'origin', 'pragma', 'range', 'referer', 'user-agent'];
-const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'server', 'x-powered-by', 'x-user-id', 'alt-svc'];
 const windows = new Map<string, WindowCounts>();
 /** As worker/middleware/rate-limit.ts writes them. */
 const rateLimitHeaders = (verdict: WindowVerdict, now = Date.now()): Record<string, string> => ({
@@ -113,8 +111,9 @@ app.all('/api/v1/*', async (c) => {
     redirect: 'manual',
     ...(hasBody ? { duplex: 'half' } : {}),
   } as RequestInit);
-  const out = new Headers(upstream.headers);
-  for (const name of DROPPED_RESPONSE_HEADERS) out.delete(name);
+  // The worker's response allowlist (its Location rewrite and log lines are not repeated here).
+  const out = new Headers();
+  for (const [name, value] of upstream.headers) if (PASSED_RESPONSE_HEADERS.has(name)) out.set(name, value);
   for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) out.set(name, value);
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
 });

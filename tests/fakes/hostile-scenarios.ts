@@ -1,0 +1,48 @@
+/**
+ * What the hostile origin (tests/fakes/hostile-origin.ts) is told to do, and how a test reads
+ * what happened. No Node imports: worker tests inside workerd use this file too.
+ */
+
+export type Scenario =
+  /**
+   * Exactly these header lines (CRLF-joined, sent as given; `{{base}}` becomes the base URL the
+   * request came in on, as an origin's own absolute links would) and body, then the connection closes.
+   */
+  | { kind: 'raw'; id: string; status?: number; headerLines: string[]; body?: string }
+  /** `text/event-stream`: `prelude` (raw SSE text) first, then `filler` repeated forever. */
+  | { kind: 'sse-flood'; id: string; prelude: string; filler: string }
+  /** `text/event-stream`: `prelude`, then silence (the connection stays open). */
+  | { kind: 'sse-stall'; id: string; prelude: string }
+  /** `application/json` of about `bytes` bytes (an array of conversations), with or without a length. */
+  | { kind: 'json-flood'; id: string; bytes: number; contentLength: boolean };
+
+export interface ScenarioStats {
+  /** Body bytes flushed to the socket. */
+  bytes: number;
+  /** The worker closed (or reset) the connection before the origin finished. */
+  closedByPeer: boolean;
+  /** Connections opened for this scenario. */
+  connections: number;
+}
+
+function encodeScenario(scenario: Scenario): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(scenario));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The base URL to use as the worker's `ORIGIN_URL` for one scenario. */
+export function scenarioUrl(originUrl: string, scenario: Scenario): string {
+  return `${originUrl}/s/${encodeScenario(scenario)}`;
+}
+
+/** `scenario=…`, for a request through a worker whose `ORIGIN_URL` is the hostile origin itself. */
+export function scenarioQuery(scenario: Scenario): string {
+  return `scenario=${encodeScenario(scenario)}`;
+}
+
+/** Reads one scenario's stats (from inside workerd or Node alike). */
+export async function hostileStats(originUrl: string, id: string): Promise<ScenarioStats> {
+  return (await (await fetch(`${originUrl}/__hostile/stats/${id}`)).json()) as ScenarioStats;
+}

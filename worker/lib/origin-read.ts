@@ -1,0 +1,146 @@
+/**
+ * Every read of an origin body goes through here, so the worker never holds more of an
+ * origin's answer than a cap allows and never waits on a silent stream for ever (README
+ * "Security model", "What the worker guarantees about the origin's answers"):
+ *
+ * - {@link readCappedText}: a whole document (JSON), refused past `maxBytes`, by `Content-Length`
+ *   before reading and by counting while reading (a length can be absent or lie);
+ * - {@link guardOriginStream}: a stream read only when its own reader asks (so a slow browser
+ *   slows the origin read instead of filling memory), ended when the origin sends nothing for
+ *   `idleMs` while the worker waits for it.
+ *
+ * Either way, stopping early cancels the origin body, which closes the origin connection.
+ */
+
+export type OriginReadFaultReason = 'idle' | 'document_too_large' | 'event_too_large' | 'answer_too_large';
+
+/** The origin's answer broke a read limit; the message is for the log only. */
+export class OriginReadFault extends Error {
+  constructor(
+    readonly reason: OriginReadFaultReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OriginReadFault';
+  }
+}
+
+/** The body as text, or {@link OriginReadFault} `document_too_large` once it passes `maxBytes`. */
+export async function readCappedText(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new OriginReadFault('document_too_large', `Content-Length ${declared} is over the ${maxBytes}-byte cap`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new OriginReadFault('document_too_large', `the body passed the ${maxBytes}-byte cap`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export interface StreamGuardOptions {
+  /** No byte for this long, while the worker waits for one, ends the stream. */
+  idleMs: number;
+  /**
+   * How the stream ends on idle: the default errors it with {@link OriginReadFault} `idle`; the
+   * SSE pass-through instead writes its own last event and closes.
+   */
+  onIdle?: (controller: ReadableStreamDefaultController<Uint8Array>, fault: OriginReadFault) => void;
+}
+
+/**
+ * A copy of `body` that pulls from the origin only when its reader wants the next chunk
+ * (high-water mark 0: nothing is read ahead), with an idle deadline on each wait. Cancelling it
+ * cancels `body`.
+ */
+export function guardOriginStream(body: ReadableStream<Uint8Array>, options: StreamGuardOptions): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const onIdle = options.onIdle ?? ((controller, fault) => controller.error(fault));
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let fire: (value: 'idle') => void = () => undefined;
+        const idle = new Promise<'idle'>((resolve) => (fire = resolve));
+        const timer = setTimeout(() => fire('idle'), options.idleMs);
+        try {
+          const next = await Promise.race([reader.read(), idle]);
+          if (next === 'idle') {
+            const fault = new OriginReadFault('idle', `the origin sent nothing for ${options.idleMs} ms`);
+            reader.cancel(fault).catch(() => undefined);
+            onIdle(controller, fault);
+          } else if (next.done) {
+            controller.close();
+          } else {
+            controller.enqueue(next.value);
+          }
+        } catch (error) {
+          controller.error(error);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** Time an error body may take to show its first bytes before the worker answers without them. */
+const EXCERPT_WAIT_MS = 1_000;
+
+/**
+ * The start of an error body, for a log line: at most `maxChars` characters, read for at most
+ * a second; the rest is never read (the body is cancelled). Empty when nothing came in time.
+ */
+export async function readExcerpt(response: Response, maxChars = 500): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let fire: (value: 'late') => void = () => undefined;
+  const late = new Promise<'late'>((resolve) => (fire = resolve));
+  const timer = setTimeout(() => fire('late'), EXCERPT_WAIT_MS);
+  try {
+    while (text.length < maxChars) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === 'late' || next.done) break;
+      text += decoder.decode(next.value, { stream: true });
+    }
+  } catch {
+    // A body that breaks off is logged as far as it came.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => undefined);
+  }
+  return logExcerpt(text, maxChars);
+}
+
+/** Cuts origin text for a log line: enough to diagnose, never a whole page of it. */
+export function logExcerpt(text: string, maxChars = 500): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… (${text.length} chars)`;
+}
+
+const utf8 = new TextEncoder();
+/** Size of `text` as UTF-8, which is what the answer cap counts. */
+export function utf8Length(text: string): number {
+  return utf8.encode(text).byteLength;
+}
