@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostileOrigin, type HostileOrigin } from './hostile-origin';
-import { hostileStats } from './hostile-scenarios';
+import { hostileStats, registeredScenarioUrl } from './hostile-scenarios';
 
 /** How long to wait for the origin to see its connection closed (a deadline for readiness, not an assertion). */
 const ORIGIN_CLOSE_POLL = { timeout: 10_000, interval: 50 };
@@ -41,6 +41,19 @@ describe('hostile origin', () => {
     expect(text).toMatch(/\r\nlocation: http:\/\/127\.0\.0\.1:\d+\/s\/[\w-]+\/next\r\n/);
     expect(text.endsWith('\r\n\r\nhi')).toBe(true);
     expect(await hostileStats(origin.url, 'raw-1')).toEqual({ bytes: 2, closedByPeer: false, connections: 1 });
+  });
+
+  it('serves a registered scenario too large for a URL under a short key, with {{base}} as that key', async () => {
+    const body = 'b'.repeat(300 * 1024);
+    const base = await registeredScenarioUrl(origin.url, { kind: 'raw', id: 'registered-1', headerLines: ['location: {{base}}/next'], body });
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/k\/\d+$/);
+    const text = (await rawGet(base)).toString('latin1');
+    expect(text).toContain(`\r\nlocation: ${base}/next\r\n`);
+    expect(text).toContain(`\r\ncontent-length: ${body.length}\r\n`);
+    expect(text.endsWith(`\r\n\r\n${body}`)).toBe(true);
+    const other = await registeredScenarioUrl(origin.url, { kind: 'raw', id: 'registered-2', headerLines: [], body: 'two' });
+    expect(other).not.toBe(base);
+    expect((await rawGet(other)).toString('latin1').endsWith('\r\n\r\ntwo')).toBe(true);
   });
 
   it('floods only as fast as the reader takes: a reader that stops, stops the count; hanging up is seen', async () => {

@@ -98,6 +98,37 @@ export async function startHostileOrigin(): Promise<HostileOrigin> {
     while (await write(socket, entry, filler));
   }
 
+  /**
+   * Scenarios too large for a URL (a body of hundreds of KB; workerd refuses a URI that long) are
+   * registered first: `POST /__hostile/scenarios` with the scenario as JSON answers `{"key"}`, and
+   * `/k/<key>/…` then serves it.
+   */
+  const registered = new Map<string, Scenario>();
+  async function registerScenario(socket: Socket, requestHead: string, first: Buffer): Promise<void> {
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(requestHead)?.[1] ?? 0);
+    const chunks = [first];
+    let received = first.length;
+    await new Promise<void>((resolve) => {
+      const onChunk = (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (received >= length) done();
+      };
+      const done = () => {
+        socket.off('data', onChunk);
+        socket.off('end', done);
+        resolve();
+      };
+      if (received >= length) return resolve();
+      socket.on('data', onChunk);
+      socket.on('end', done);
+    });
+    const key = String(registered.size + 1);
+    registered.set(key, JSON.parse(Buffer.concat(chunks).subarray(0, length).toString()) as Scenario);
+    const body = JSON.stringify({ key });
+    socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
   let url = '';
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -109,23 +140,33 @@ export async function startHostileOrigin(): Promise<HostileOrigin> {
       const end = head.indexOf('\r\n\r\n');
       if (end === -1) return;
       socket.off('data', onData);
+      const target = head.slice(0, head.indexOf('\r\n')).split(' ')[1] ?? '/';
+      if (target === '/__hostile/scenarios') {
+        void registerScenario(socket, head.slice(0, end), Buffer.from(head.slice(end + 4), 'latin1'));
+        return;
+      }
       // Request bodies are read and ignored from here on.
       socket.on('data', () => undefined);
-      const target = head.slice(0, head.indexOf('\r\n')).split(' ')[1] ?? '/';
       const statsMatch = /^\/__hostile\/stats\/([\w-]+)$/.exec(target);
       if (statsMatch) {
         const body = JSON.stringify(statsOf(statsMatch[1]!));
         socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
         return;
       }
-      // The scenario rides in the base URL's path, or (for an ORIGIN_URL fixed at start-up) in `?scenario=`.
+      // A registered scenario (`/k/<key>/`), one riding in the base URL's path (`/s/<base64url>/`),
+      // or (for an ORIGIN_URL fixed at start-up) one in `?scenario=`.
+      const keyMatch = /^\/k\/(\d+)\//.exec(target);
       const scenarioMatch = /^\/s\/([\w-]+)\//.exec(target) ?? /[?&]scenario=([\w-]+)/.exec(target);
-      if (!scenarioMatch) {
+      const scenario = keyMatch
+        ? registered.get(keyMatch[1]!)
+        : scenarioMatch
+          ? (JSON.parse(Buffer.from(scenarioMatch[1]!, 'base64url').toString()) as Scenario)
+          : undefined;
+      if (!scenario) {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         return;
       }
-      const scenario = JSON.parse(Buffer.from(scenarioMatch[1]!, 'base64url').toString()) as Scenario;
-      const base = target.startsWith('/s/') ? `${url}/s/${scenarioMatch[1]}` : url;
+      const base = keyMatch ? `${url}/k/${keyMatch[1]}` : target.startsWith('/s/') ? `${url}/s/${scenarioMatch![1]}` : url;
       void answer(socket, scenario, base).catch(() => socket.destroy());
     };
     socket.on('data', onData);

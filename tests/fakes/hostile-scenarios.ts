@@ -37,6 +37,17 @@ export function scenarioUrl(originUrl: string, scenario: Scenario): string {
   return `${originUrl}/s/${encodeScenario(scenario)}`;
 }
 
+/**
+ * The same as {@link scenarioUrl} for a scenario of any size: it is registered with the hostile
+ * origin first and named by a short key, since workerd refuses a URI of hundreds of KB.
+ */
+export async function registeredScenarioUrl(originUrl: string, scenario: Scenario): Promise<string> {
+  const res = await fetch(`${originUrl}/__hostile/scenarios`, { method: 'POST', body: JSON.stringify(scenario) });
+  if (!res.ok) throw new Error(`the hostile origin did not register the scenario: ${res.status}`);
+  const { key } = (await res.json()) as { key: string };
+  return `${originUrl}/k/${key}`;
+}
+
 /** `scenario=…`, for a request through a worker whose `ORIGIN_URL` is the hostile origin itself. */
 export function scenarioQuery(scenario: Scenario): string {
   return `scenario=${encodeScenario(scenario)}`;

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } fr
 import { ThreadStreamEventSchema, type ThreadStreamEvent } from '../../shared/chatkit';
 import { ErrorBodySchema } from '../../shared/errors';
 import { INTERRUPTED_MESSAGE, ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit/stream-turn';
-import { hostileStats, scenarioUrl, type Scenario, type ScenarioStats } from '../fakes/hostile-scenarios';
+import { hostileStats, registeredScenarioUrl, scenarioUrl, type Scenario, type ScenarioStats } from '../fakes/hostile-scenarios';
 import { loggedEvents } from './log-lines';
 import { uniqueMarker } from './origin-log';
 import { callWorker } from './support';
@@ -49,7 +49,7 @@ async function chatkit(scenario: Scenario, body: unknown, vars: Record<string, s
   return callWorker(
     '/api/chatkit',
     { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), scenario), ...vars },
+    { ...trustTestIssuer(), ORIGIN_URL: await registeredScenarioUrl(hostile(), scenario), ...vars },
   );
 }
 const newThread = { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'hello' }], attachments: [], inference_options: {} } } };
@@ -261,7 +261,7 @@ describe("the origin's error text stays in the log", () => {
   it.each([
     ['the /api/v1 proxy', async (scenario: Scenario) => {
       const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
-      return callWorker('/api/v1/tasks', { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), scenario) });
+      return callWorker('/api/v1/tasks', { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), ORIGIN_URL: await registeredScenarioUrl(hostile(), scenario) });
     }],
     ['the ChatKit adapter', (scenario: Scenario) => chatkit(scenario, listThreads)],
   ])('an origin 5xx through %s: 502 with the worker\'s words, the body\'s start in the log', async (_via, call) => {

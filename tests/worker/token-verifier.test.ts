@@ -5,7 +5,7 @@ import { callWorker } from './support';
 import { resilienceFigure } from './tally';
 import { compact, nowSeconds, signWithIssuer, trustTestIssuer } from './tokens';
 import { uniqueMarker } from './origin-log';
-import { hostileStats, scenarioUrl } from '../fakes/hostile-scenarios';
+import { hostileStats, registeredScenarioUrl } from '../fakes/hostile-scenarios';
 
 // two waves of 40 unknown kids
 const attacksRejected = resilienceFigure('attacks_rejected', 80);
@@ -115,7 +115,7 @@ describe('one JWKS fetch at a time', () => {
   it('a JWKS endpoint answering 300 KB is not read whole: the token is refused', async () => {
     const id = uniqueMarker('huge-jwks');
     const padding = 'k'.repeat(300 * 1024);
-    const jwksUrl = `${scenarioUrl(inject('hostileOriginUrl'), { kind: 'raw', id, headerLines: ['content-type: application/json'], body: JSON.stringify({ keys: [], padding }) })}/jwks`;
+    const jwksUrl = `${await registeredScenarioUrl(inject('hostileOriginUrl'), { kind: 'raw', id, headerLines: ['content-type: application/json'], body: JSON.stringify({ keys: [], padding }) })}/jwks`;
     const verifier = new TokenVerifier();
     expect(await rejection(verifier.verify(await signWithIssuer({ key: 'ed' }), jwtConfig(jwksUrl)))).toBe('jwks_unavailable');
     expect((await hostileStats(inject('hostileOriginUrl'), id)).connections).toBe(1);
