@@ -1,4 +1,5 @@
 import { createApp } from './app';
 
 export { RateLimiterObject } from './rate-limit/durable-object';
+export { SignalStoreObject } from './signals/store-object';
 export default createApp();

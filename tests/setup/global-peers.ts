@@ -11,7 +11,7 @@ import { startOrigin } from '../origin/server';
  */
 export default async function setup(project: TestProject) {
   const [origin, openai, issuer, upstash] = await Promise.all([
-    startOrigin({ testRoutes: true, chunkDelayMs: 20 }),
+    startOrigin({ testRoutes: true, chunkDelayMs: 20, devFaults: true }),
     startFakeOpenAI(),
     startTestIssuer(),
     startUpstashStack(),
