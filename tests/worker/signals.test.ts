@@ -23,7 +23,7 @@ let legacyUser: User;
 let limitedUser: User;
 
 beforeAll(async () => {
-  [chatkitUser, legacyUser, limitedUser] = (await Promise.all([0, 1, 2].map(() => signUpAndGetToken(env.ORIGIN_URL)))) as [User, User, User];
+  [chatkitUser, legacyUser, limitedUser] = await Promise.all([signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL)]);
   // Pinned before the first request (the isolate caches flags for a few seconds). KV is per test file.
   await env.FLAGS.put(
     'flags',
