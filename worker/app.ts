@@ -11,6 +11,7 @@ import { chatkitRoutes } from './routes/chatkit';
 import { chatkitSessionRoutes } from './routes/chatkit-session';
 import { flagsRoutes } from './routes/flags';
 import { healthRoutes } from './routes/health';
+import { opsRoutes } from './routes/ops';
 import { apiV1Routes, authRoutes } from './routes/origin-proxy';
 import { spaRoutes } from './routes/spa';
 import type { AppEnv } from './types';
@@ -36,6 +37,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', authRoutes);
   app.route('/', chatkitSessionRoutes);
   app.route('/', chatkitRoutes);
+  app.route('/', opsRoutes);
   app.route('/', spaRoutes);
 
   app.notFound(() => {
