@@ -409,6 +409,13 @@ export function decideGuard({ plan, stats, state, flags, now }: GuardInputs): Gu
   return verdict('advance', `healthy for ${formatDuration(plan.dwell_seconds)} at ${flags.rollout_percent} %: moving to ${nextStage} %`, { next_percent: nextStage });
 }
 
+/** One guard evaluation as the cron, the ops route and `npm run flags -- guard` report it. */
+export interface GuardRun extends GuardVerdict {
+  dry_run: boolean;
+  acted: boolean;
+  window: { since: string; until: string };
+}
+
 // --- The report ----------------------------------------------------------------------------------
 
 /** What `report --json` prints (and the ops route answers). */

@@ -6,7 +6,7 @@ import {
   rolloutSeries,
   rolloutStats,
   seriesStepMs,
-  type GuardVerdict,
+  type GuardRun,
   type RolloutReport,
 } from '../../shared/rollout';
 import { minuteOf } from '../../shared/signals';
@@ -21,11 +21,7 @@ import { appendAuditEntry, readRolloutKv } from './rollout-kv';
  * `npm run flags -- guard` all run this. The window is the current stage (since the rollout
  * percentage last changed); rollback sets KV `rollback`, advance raises the rollout percentage.
  */
-export interface GuardRun extends GuardVerdict {
-  dry_run: boolean;
-  acted: boolean;
-  window: { since: string; until: string };
-}
+export type { GuardRun } from '../../shared/rollout';
 
 const WHOLE_WINDOW_STEP_MS = 10 * 365 * 24 * 3_600_000;
 
