@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
 import { apiV1Routes, authRoutes } from './routes/origin-proxy';
 import { spaRoutes } from './routes/spa';
+import { telemetryRoutes } from './routes/telemetry';
 import type { AppEnv } from './types';
 
 /**
@@ -38,6 +39,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', chatkitSessionRoutes);
   app.route('/', chatkitRoutes);
   app.route('/', opsRoutes);
+  app.route('/', telemetryRoutes);
   app.route('/', spaRoutes);
 
   app.notFound(() => {
