@@ -5,6 +5,7 @@ import type { SignedInUser } from './auth/auth-session';
 import { AuthScreen } from './auth/AuthScreen';
 import type { ChatDecision, ChatkitUnavailableReason } from './flags/chat-decision';
 import { useChatDecision } from './flags/use-chat-decision';
+import { useTelemetry } from './telemetry/telemetry-client';
 import { TaskPanel } from './tasks/TaskPanel';
 import { TaskRefreshProvider } from './tasks/task-refresh';
 import { ErrorBoundary } from './ui/ErrorBoundary';
@@ -51,6 +52,8 @@ function ChatVariantView({ decision, onChatkitUnavailable }: ChatVariantViewProp
  */
 function SignedInApp({ user }: { user: SignedInUser }) {
   const { decision, fallBackToLegacy } = useChatDecision(user.id);
+  // Rollout signals (fallbacks, errors, time to a usable input, feedback): web/src/telemetry/.
+  useTelemetry();
   // Download the legacy chat while `/api/flags` is on its way: it is what most users get, and the
   // instant fallback when ChatKit cannot load, so it must not wait for the flags to arrive.
   useEffect(() => {

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { recordTelemetry } from '../telemetry/telemetry-client';
 import { useAuthFetch } from '../auth/auth-context';
 import {
   CHATKIT_FALLBACK_NOTICE,
@@ -40,7 +41,13 @@ export function useChatDecision(userKey: string): ChatDecisionState {
     return () => controller.abort();
   }, [authFetch, userKey]);
 
+  const fallbackReported = useRef(false);
   const fallBackToLegacy = useCallback((reason: ChatkitUnavailableReason) => {
+    // A rollout signal, once per page: the guard rolls back when too many ChatKit loads fall back.
+    if (!fallbackReported.current) {
+      fallbackReported.current = true;
+      recordTelemetry({ type: 'chatkit_fallback', reason });
+    }
     setDecision((current) =>
       current?.variant === 'chatkit' ? { variant: 'legacy', reason, notice: CHATKIT_FALLBACK_NOTICE } : current,
     );

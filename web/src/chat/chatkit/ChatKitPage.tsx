@@ -7,6 +7,7 @@ import { useTaskRefresh } from '../../tasks/task-refresh';
 import { ChatSkeleton } from '../../ui/Skeleton';
 import { TASKS_CHANGED_EFFECT, buildChatKitOptions } from './chatkit-options';
 import { useChatKitScript } from './use-chatkit-script';
+import { recordTelemetry, reportChatReady } from '../../telemetry/telemetry-client';
 
 export interface ChatKitPageProps {
   chatkit: ChatkitConfig;
@@ -23,7 +24,11 @@ function ChatKitView({ chatkit, onUnavailable, onError }: ChatKitViewProps) {
   const refreshTasks = useTaskRefresh();
   const { control } = useChatKit({
     ...buildChatKitOptions(chatkit, { authFetch, onUnavailable }),
-    onError: ({ error }) => onError(error),
+    onError: ({ error }) => {
+      recordTelemetry({ type: 'chatkit_error' });
+      onError(error);
+    },
+    onReady: () => reportChatReady('chatkit'),
     onEffect: ({ name }) => {
       if (name === TASKS_CHANGED_EFFECT) refreshTasks();
     },

@@ -1,3 +1,4 @@
+import { FeedbackButtons } from '../../telemetry/FeedbackButtons';
 import type { ChatMessageView } from './chat-thread-state';
 
 /** Tool names as people would say them: `add_task` → "add task". */
@@ -25,6 +26,7 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
           Used: {[...new Set(tools)].map(describeTool).join(', ')}
         </p>
       )}
+      {role === 'assistant' && !streaming && content && <FeedbackButtons />}
     </li>
   );
 }

@@ -1,4 +1,5 @@
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
+import { reportChatReady } from '../../telemetry/telemetry-client';
 import { useTaskRefresh } from '../../tasks/task-refresh';
 import { ChatSkeleton } from '../../ui/Skeleton';
 import { ChatArea } from './ChatArea';
@@ -29,6 +30,8 @@ export default function LegacyChatPage({ notice = null }: { notice?: string | nu
     }, [reloadConversations, refreshTasks]),
   });
   const { state } = thread;
+  // Rollout signal: time from navigation to a usable chat input.
+  useEffect(() => reportChatReady('legacy'), []);
 
   const focusComposer = () => inputRef.current?.focus();
 

@@ -5,6 +5,7 @@ import { useOriginApi } from '../../api/origin-api';
 import { useAuthFetch } from '../../auth/auth-context';
 import { streamChatTurn } from './chat-stream';
 import { chatThreadReducer, initialChatThreadState, type ChatThreadState } from './chat-thread-state';
+import { recordTelemetry } from '../../telemetry/telemetry-client';
 
 export interface ChatThreadCallbacks {
   /** The server numbered a new conversation (`start`): it now belongs in the sidebar. */
@@ -72,6 +73,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
               callbacksRef.current.onTurnFinished();
               return;
             case 'error':
+              recordTelemetry({ type: 'legacy_stream_error', code: 'origin_error' });
               dispatch({ type: 'answer-failed', failure: { message: event.data.message, retryText: text } });
               callbacksRef.current.onTurnFinished();
               return;
@@ -80,6 +82,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
         throw new Error('The connection closed before the answer was complete.');
       } catch (error) {
         if (controller.signal.aborted) return;
+        recordTelemetry({ type: 'legacy_stream_error', code: stored ? 'stream_broken' : 'request_failed' });
         const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : describeError(error);
         dispatch({ type: 'answer-failed', failure: { message, retryText: text } });
         // The server may have stored the question and run tools before the connection broke.
