@@ -32,7 +32,7 @@ import {
   rolloutBucket,
   type FlagsDocument,
 } from '../shared/flags';
-import { formatDuration, KV_KEY_PLAN, parseDuration, parseJsonWith, RolloutPlanSchema, type GuardRun, type RolloutPlan, type RolloutReport } from '../shared/rollout';
+import { formatDuration, KV_KEY_GUARD_STATE, KV_KEY_PLAN, type GuardState, parseDuration, parseJsonWith, RolloutPlanSchema, type GuardRun, type RolloutPlan, type RolloutReport } from '../shared/rollout';
 import { formatHistory, KV_KEY_AUDIT, operatorName, parseAudit, writeWithAudit } from './flags/audit';
 import { applyFlagEdit, describeFlagChanges, parseRolloutPercent, parseUserId, UsageError, type FlagEdit } from './flags/flag-edits';
 import { callOps, resolveOpsTarget } from './flags/ops-client';
@@ -156,6 +156,12 @@ function planFrom(values: Values, actor: string): RolloutPlan {
   return result.output;
 }
 
+/** The guard state of a stage that begins now (shared/rollout.ts `GuardState`). */
+function stageStartingNow(rolloutPercent: number): Record<string, string> {
+  const state: GuardState = { stage_percent: rolloutPercent, stage_entered_at: new Date().toISOString() };
+  return { [KV_KEY_GUARD_STATE]: JSON.stringify(state) };
+}
+
 function describePlan(plan: RolloutPlan): string[] {
   return [
     `  stages ${plan.stages.join(' → ')} %, dwell ${formatDuration(plan.dwell_seconds)} per stage, auto-advance ${plan.auto_advance ? 'on' : 'off'}`,
@@ -223,14 +229,16 @@ async function main(argv: string[]): Promise<number> {
     const actor = operatorName(cwd);
     // Validated before anything is read or written.
     const plan = setting ? planFrom(values, actor) : null;
-    const raw = await kv.getMany([KV_KEY_PLAN, KV_KEY_AUDIT]);
+    const raw = await kv.getMany([KV_KEY_PLAN, KV_KEY_AUDIT, KV_KEY_FLAGS]);
     const current = parseJsonWith(RolloutPlanSchema, raw[KV_KEY_PLAN] ?? null);
     if (!plan) {
       if (!current) console.log(`no rollout plan  [${where}]  (npm run flags -- plan --stages 10,50,100 --min-turns 200 --max-error-delta 2 --max-ttft-ratio 1.5 --dwell 24h)`);
       else console.log([`rollout plan  [${where}]  (set by ${current.updated_by ?? '?'} at ${current.updated_at ?? '?'})`, ...describePlan(current)].join('\n'));
       return 0;
     }
-    await writeWithAudit(kv, { [KV_KEY_PLAN]: JSON.stringify(plan) }, raw[KV_KEY_AUDIT] ?? null, { actor, action: 'plan', before: current, after: plan });
+    // The guard judges the current stage from now on (its window starts when the stage did).
+    const stage = stageStartingNow(readFlags(raw[KV_KEY_FLAGS] ?? null).doc.chatkit.rollout_percent);
+    await writeWithAudit(kv, { [KV_KEY_PLAN]: JSON.stringify(plan), ...stage }, raw[KV_KEY_AUDIT] ?? null, { actor, action: 'plan', before: current, after: plan });
     console.log([`rollout plan set  [${where}]`, ...describePlan(plan)].join('\n'));
     return 0;
   }
@@ -272,7 +280,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`flags: no change  [${where}]`);
     return 0;
   }
-  await writeWithAudit(kv, { [KV_KEY_FLAGS]: JSON.stringify(next) }, raw[KV_KEY_AUDIT] ?? null, {
+  // A new rollout percentage is a new stage for the guard: its window and dwell start now.
+  const stage = next.chatkit.rollout_percent !== current.doc.chatkit.rollout_percent ? stageStartingNow(next.chatkit.rollout_percent) : {};
+  await writeWithAudit(kv, { [KV_KEY_FLAGS]: JSON.stringify(next), ...stage }, raw[KV_KEY_AUDIT] ?? null, {
     actor: operatorName(cwd),
     action: `${command}${args[0] ? ` ${args[0]}` : ''}`,
     before: current.doc.chatkit,

@@ -20,6 +20,8 @@ export function reportJson(report: RolloutReport): unknown {
     fallbacks: r.fallbacks,
     fallback_rate: r.fallback_rate,
     page_loads: r.page_loads,
+    chatkit_errors: r.chatkit_errors,
+    legacy_stream_errors: r.legacy_stream_errors,
     outcomes: r.outcomes,
   });
   return { since: report.since, until: report.until, variants: { chatkit: variant(report.variants.chatkit), legacy: variant(report.variants.legacy) }, guard: report.guard };

@@ -65,11 +65,14 @@ export function batches(events: readonly TelemetryEvent[]): string[] {
 }
 
 let active: TelemetryClient | null = null;
+/** Events recorded before the client started (children's effects run before the app's own). */
+let early: TelemetryEvent[] = [];
 let readyReported = false;
 
-/** Records one event for the signed-in user; a no-op while nobody is signed in. */
+/** Records one event for the signed-in user (held briefly until the client starts). */
 export function recordTelemetry(event: TelemetryEvent): void {
-  active?.record(event);
+  if (active) active.record(event);
+  else if (early.length < FLUSH_AT_EVENTS) early.push(event);
 }
 
 /** The chat's input is usable: time since navigation started, once per page load. */
@@ -85,6 +88,7 @@ export function useTelemetry(): void {
   useEffect(() => {
     const client = new TelemetryClient(authFetch);
     active = client;
+    for (const event of early.splice(0)) client.record(event);
     const flushIfHidden = () => {
       if (document.visibilityState === 'hidden') client.flush();
     };
