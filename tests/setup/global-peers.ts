@@ -1,5 +1,6 @@
 /// <reference path="../provided-context.d.ts" />
 import type { TestProject } from 'vitest/node';
+import { startFakeAnalyticsEngine } from '../fakes/analytics-engine-sql';
 import { startFakeOpenAI } from '../fakes/openai-chatkit';
 import { startTestIssuer } from '../fakes/test-issuer';
 import { startUpstashStack } from '../fakes/upstash-control';
@@ -10,12 +11,16 @@ import { startOrigin } from '../origin/server';
  * reach them over loopback by the URLs provided here (`inject('originUrl')` etc.).
  */
 export default async function setup(project: TestProject) {
-  const [origin, openai, issuer, upstash] = await Promise.all([
+  const [origin, openai, issuer, upstash, analyticsEngine] = await Promise.all([
     startOrigin({ testRoutes: true, chunkDelayMs: 20, devFaults: true }),
     startFakeOpenAI(),
     startTestIssuer(),
     startUpstashStack(),
+    startFakeAnalyticsEngine(),
   ]);
+  project.provide('analyticsEngineUrl', analyticsEngine.url);
+  project.provide('analyticsEngineAccountId', analyticsEngine.accountId);
+  project.provide('analyticsEngineToken', analyticsEngine.apiToken);
   project.provide('upstashUrl', upstash.url);
   project.provide('upstashToken', upstash.token);
   project.provide('upstashControlUrl', upstash.controlUrl);
@@ -27,6 +32,6 @@ export default async function setup(project: TestProject) {
 
   // `tallyUrl` and the closing `resilience: …` line come from tests/setup/global-tally.ts (root).
   return async () => {
-    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close()]);
+    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close(), analyticsEngine.close()]);
   };
 }

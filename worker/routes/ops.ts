@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { parseDuration } from '../../shared/rollout';
 import { runGuard, buildReport } from '../guard/run-guard';
 import { ApiError } from '../lib/errors';
-import { signalQueryFor } from '../signals/query';
+import { SignalQueryError, signalQueryFor } from '../signals/query';
 import type { AppEnv } from '../types';
 
 /**
@@ -33,13 +33,23 @@ export function requireOpsToken(): MiddlewareHandler<AppEnv> {
 
 const DEFAULT_REPORT_WINDOW_S = 3600;
 
+/** The signal store not answering is an upstream failure (502), with its reason for the operator. */
+async function readingSignals<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SignalQueryError) throw new ApiError('upstream_error', error.message);
+    throw error;
+  }
+}
+
 export const opsRoutes = new Hono<AppEnv>()
   .use('/api/ops/*', requireOpsToken())
   .post('/api/ops/guard', async (c) => {
     const config = c.get('config');
     const dryRun = ['1', 'true'].includes(c.req.query('dry_run') ?? '');
     c.header('cache-control', 'no-store');
-    return c.json(await runGuard(c.env, config, signalQueryFor(c.env, config), { dryRun }));
+    return c.json(await readingSignals(() => runGuard(c.env, config, signalQueryFor(c.env, config), { dryRun })));
   })
   .get('/api/ops/report', async (c) => {
     const config = c.get('config');
@@ -47,5 +57,5 @@ export const opsRoutes = new Hono<AppEnv>()
     const seconds = since === undefined ? DEFAULT_REPORT_WINDOW_S : parseDuration(since);
     if (seconds === null || seconds <= 0) throw new ApiError('bad_request', '"since" must be a duration like 90s, 30m, 1h or 7d.');
     c.header('cache-control', 'no-store');
-    return c.json(await buildReport(c.env, config, signalQueryFor(c.env, config), Date.now() - seconds * 1000));
+    return c.json(await readingSignals(() => buildReport(c.env, config, signalQueryFor(c.env, config), Date.now() - seconds * 1000)));
   });
