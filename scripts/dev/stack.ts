@@ -148,6 +148,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const args = ['dev', '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info'];
     for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
     if (options.persistTo) args.push('--persist-to', options.persistTo);
+    // `/__scheduled` runs the worker's `scheduled` handler (wrangler's own `/cdn-cgi/handler/scheduled`
+    // fails in front of a worker with static assets); dev only, never deployed.
+    if (options.guardEveryMs) args.push('--test-scheduled');
     const worker = spawn(bin(root, 'wrangler'), args, {
       cwd: root,
       detached: true,
@@ -162,7 +165,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     writeFileSync(opsFile, JSON.stringify({ url: workerUrl, token: opsToken }), { mode: 0o600 });
     if (options.guardEveryMs) {
       guardTimer = setInterval(() => {
-        fetch(`${workerUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(30_000) })
+        fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(30_000) })
           .then((res) => res.body?.cancel())
           .catch(() => undefined);
       }, options.guardEveryMs);
