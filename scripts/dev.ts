@@ -27,12 +27,14 @@ if ((await kv.get(KV_KEY_FLAGS)) === null) {
   console.log('seeded local KV: flags = ChatKit for 100% of users (npm run flags -- status)');
 }
 
-const stack = await startStack({ root, port, originPort, externalOriginUrl: process.env.ORIGIN_URL, inheritOutput: true });
+// The rollout guard runs on its production schedule, once a minute (README "Operations: guarded rollout").
+const stack = await startStack({ root, port, originPort, externalOriginUrl: process.env.ORIGIN_URL, inheritOutput: true, guardEveryMs: 60_000 });
 console.log(`
   Calm Orbit Edge is running
     app + worker:  ${stack.workerUrl}
     origin:        ${stack.originUrl}${process.env.ORIGIN_URL ? ' (yours)' : ' (reference origin, in-memory)'}
   Flip flags live:  npm run flags -- rollback on     (Ctrl-C stops everything)
+  Rollout health:   npm run flags -- report          (the guard runs every minute: npm run flags -- guard)
 `);
 
 let stopping = false;

@@ -17,6 +17,10 @@ declare module 'vitest' {
     upstashUrl: string;
     upstashToken: string;
     upstashControlUrl: string;
+    /** Fake Workers Analytics Engine SQL API (API base like `…/client/v4`), its account and token. */
+    analyticsEngineUrl: string;
+    analyticsEngineAccountId: string;
+    analyticsEngineToken: string;
     /** Collects resilience counts for the closing summary line. */
     tallyUrl: string;
   }

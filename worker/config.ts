@@ -33,6 +33,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Bearer secret that unlocks `/healthz?deep=1` details; `null`: nobody gets them. */
   healthToken: string | null;
+  /** Rollout signals: where they are recorded and read back (README "Operations: guarded rollout"). */
+  signals: SignalsConfig;
+  /** Bearer secret of the ops routes (`/api/ops/*`); null = those routes answer 404. */
+  opsToken: string | null;
 }
 
 export interface OriginLimits {
@@ -42,6 +46,12 @@ export interface OriginLimits {
   maxAnswerBytes: number;
   /** Largest JSON document read whole (`ORIGIN_MAX_JSON_BYTES`). */
   maxJsonBytes: number;
+}
+
+export interface SignalsConfig {
+  store: 'embedded' | 'analytics_engine';
+  /** Analytics Engine SQL API access (the dataset name is what `FROM` names). */
+  analyticsEngine: { accountId: string; apiToken: string; dataset: string; apiBaseUrl: string } | null;
 }
 
 /** Optional `POST /chatkit/sessions` overrides (see worker/chatkit-sessions/session-params.ts). */
@@ -147,6 +157,16 @@ const EnvSchema = v.object({
   ROLLBACK_CHAT: booleanFlag('ROLLBACK_CHAT'),
   FLAGS_CACHE_TTL_SECONDS: positiveInt('FLAGS_CACHE_TTL_SECONDS', 5, 30),
   ALLOWED_ORIGINS: optionalText,
+  SIGNALS_STORE: v.pipe(
+    v.optional(v.string(), 'embedded'),
+    v.transform((text) => text.trim() || 'embedded'),
+    v.picklist(['embedded', 'analytics_engine'], 'SIGNALS_STORE must be "embedded" or "analytics_engine"'),
+  ),
+  SIGNALS_DATASET_NAME: optionalText,
+  CLOUDFLARE_ACCOUNT_ID: optionalText,
+  CLOUDFLARE_API_TOKEN: optionalText,
+  CLOUDFLARE_API_BASE_URL: optionalText,
+  OPS_TOKEN: optionalText,
 });
 
 const cache = new WeakMap<object, Config | ConfigError>();
@@ -174,6 +194,11 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
   }
   if (e.HEALTH_TOKEN && e.HEALTH_TOKEN.length < 16) problems.push('HEALTH_TOKEN must be at least 16 characters');
   if (e.OPENAI_BASE_URL && !/^https?:\/\/[^/]/.test(e.OPENAI_BASE_URL)) problems.push('OPENAI_BASE_URL must be an http(s) URL');
+  if (e.SIGNALS_STORE === 'analytics_engine' && !(e.CLOUDFLARE_ACCOUNT_ID && e.CLOUDFLARE_API_TOKEN)) {
+    problems.push('SIGNALS_STORE=analytics_engine needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (to read the signals back)');
+  }
+  if (e.CLOUDFLARE_API_BASE_URL && !/^https?:\/\/[^/]/.test(e.CLOUDFLARE_API_BASE_URL)) problems.push('CLOUDFLARE_API_BASE_URL must be an http(s) URL');
+  if (e.OPS_TOKEN && e.OPS_TOKEN.length < 32) problems.push('OPS_TOKEN must be at least 32 characters');
   if (problems.length > 0) return new ConfigError(problems);
   return {
     originUrl: e.ORIGIN_URL.replace(/\/+$/, ''),
@@ -218,6 +243,19 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
       .map((origin) => origin.trim().replace(/\/+$/, ''))
       .filter(Boolean),
     healthToken: e.HEALTH_TOKEN ?? null,
+    signals: {
+      store: e.SIGNALS_STORE,
+      analyticsEngine:
+        e.CLOUDFLARE_ACCOUNT_ID && e.CLOUDFLARE_API_TOKEN
+          ? {
+              accountId: e.CLOUDFLARE_ACCOUNT_ID,
+              apiToken: e.CLOUDFLARE_API_TOKEN,
+              dataset: e.SIGNALS_DATASET_NAME ?? 'calm_orbit_signals',
+              apiBaseUrl: (e.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, ''),
+            }
+          : null,
+    },
+    opsToken: e.OPS_TOKEN ?? null,
   };
 }
 

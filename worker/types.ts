@@ -1,3 +1,5 @@
+import type { FlagsResponse } from '../shared/flags';
+import type { RouteClass } from '../shared/signals';
 import type { Config } from './config';
 
 /** Per-request values the middleware chain hands to routes, in the order it sets them. */
@@ -6,6 +8,12 @@ export interface AppVariables {
   config: Config;
   /** The verified token's `sub`; set by the auth middleware, never from a header or a body. */
   userId?: string;
+  /** This user's flags, resolved once per request (worker/flags/chatkit-variant.ts). */
+  resolvedFlags?: FlagsResponse;
+  /** Set by a route that knows better than the path what kind of call this is (ChatKit's `type`). */
+  signalRoute?: RouteClass;
+  /** A ChatKit `items.feedback` rating, recorded as a signal once the call succeeded. */
+  signalFeedback?: 'up' | 'down';
 }
 
 export interface AppEnv {

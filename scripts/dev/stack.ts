@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { devOpsFile } from '../flags/ops-client';
 
 /**
  * The local stack: the reference origin (Node) and the worker under `wrangler dev` (workerd,
@@ -22,11 +24,18 @@ export interface StackOptions {
   originEnv?: Record<string, string>;
   /** Pipe children's output to this process (dev) or keep it for failure reports (tests). */
   inheritOutput?: boolean;
+  /**
+   * Run the worker's Cron Trigger (the rollout guard) this often, as production does every
+   * minute: `wrangler dev` never fires crons by itself, so a timer calls its scheduled handler.
+   */
+  guardEveryMs?: number;
 }
 
 export interface RunningStack {
   workerUrl: string;
   originUrl: string;
+  /** The generated `OPS_TOKEN` of this worker (also in `<state dir>/dev-ops.json` for the ops command). */
+  opsToken: string;
   /** Output of both children so far (tests print it when something fails). */
   logs(): string;
   stop(): Promise<void>;
@@ -99,7 +108,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
   };
   const logs = () => output;
+  let guardTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
+    clearInterval(guardTimer);
     await Promise.all(children.map(stopChild));
   };
 
@@ -122,7 +133,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await waitForHttp(`${originUrl}/api/auth/ok`, origin, 'the reference origin', logs);
     }
 
+    // A fresh ops secret per run, so `npm run flags -- guard | report --local` can reach the
+    // ops routes; written (git-ignored) where the ops command looks for it.
+    const opsToken = options.vars?.OPS_TOKEN ?? randomBytes(32).toString('hex');
     const vars: Record<string, string> = {
+      OPS_TOKEN: opsToken,
       ORIGIN_URL: originUrl,
       JWT_JWKS_URL: `${originUrl}/api/auth/jwks`,
       JWT_ISSUER: originUrl,
@@ -133,6 +148,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const args = ['dev', '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info'];
     for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
     if (options.persistTo) args.push('--persist-to', options.persistTo);
+    // `/__scheduled` runs the worker's `scheduled` handler (wrangler's own `/cdn-cgi/handler/scheduled`
+    // fails in front of a worker with static assets); dev only, never deployed.
+    if (options.guardEveryMs) args.push('--test-scheduled');
     const worker = spawn(bin(root, 'wrangler'), args, {
       cwd: root,
       detached: true,
@@ -142,7 +160,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     track(worker, 'worker');
     const workerUrl = `http://127.0.0.1:${options.port}`;
     await waitForHttp(`${workerUrl}/healthz`, worker, 'wrangler dev', logs);
-    return { workerUrl, originUrl, logs, stop };
+    const opsFile = devOpsFile(root, options.persistTo);
+    mkdirSync(join(opsFile, '..'), { recursive: true });
+    writeFileSync(opsFile, JSON.stringify({ url: workerUrl, token: opsToken }), { mode: 0o600 });
+    if (options.guardEveryMs) {
+      guardTimer = setInterval(() => {
+        fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(30_000) })
+          .then((res) => res.body?.cancel())
+          .catch(() => undefined);
+      }, options.guardEveryMs);
+      guardTimer.unref();
+    }
+    return { workerUrl, originUrl, opsToken, logs, stop };
   } catch (err) {
     await stop();
     throw err;

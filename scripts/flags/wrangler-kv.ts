@@ -62,6 +62,21 @@ export class WranglerKv {
   }
 
   async put(key: string, value: string): Promise<void> {
-    await run(this.target, ['kv', 'key', 'put', key, value, ...targetArgs(this.target)]);
+    await this.putMany({ [key]: value });
+  }
+
+  /**
+   * Writes several keys in one wrangler call (`kv bulk put` reads them from a file, so values of
+   * any length fit; one argv string is capped at 128 KiB).
+   */
+  async putMany(values: Record<string, string>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'calm-orbit-kv-'));
+    try {
+      const file = join(dir, 'entries.json');
+      writeFileSync(file, JSON.stringify(Object.entries(values).map(([key, value]) => ({ key, value }))));
+      await run(this.target, ['kv', 'bulk', 'put', file, ...targetArgs(this.target)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

@@ -321,6 +321,8 @@ function microRows(report: Report): string[][] {
     row('rate limiter: Durable Object limit()', 'rateLimitDo', 'RPC to the local object, awaited per request'),
     row('rate limiter: Upstash limit() via bridge', 'rateLimitUpstash', 'REST → local bridge (Node) → redis-server'),
     row('one access-log line (logEvent)', 'logLine', 'console.log of one JSON line'),
+    row('recording one turn\'s rollout signals (embedded sink)', 'signals', 'counters into the isolate aggregator; a batch to the Durable Object every 200 calls, in waitUntil (its RPC and SQLite work run in this same local process, so they are in this figure)'),
+    row('  same, aggregator only (no batches sent)', 'signalsAggregateOnly', 'what a request itself spends: a few Map updates'),
     row(
       'fetch to the origin, loopback',
       'originFetch',

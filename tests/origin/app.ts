@@ -11,6 +11,7 @@ import { errorResponse } from './http';
 import type { RecordedRequest } from './recorder';
 import { createChatRoutes } from './routes/chat';
 import { createControlRoutes } from './routes/control';
+import { chatFault, createDevFaultRoutes, type DevFaultState } from './routes/dev-faults';
 import { createConversationRoutes } from './routes/conversations';
 import { createTaskRoutes } from './routes/tasks';
 import { createTestRoutes } from './routes/test-routes';
@@ -27,6 +28,8 @@ export interface OriginOptions {
   chunkDelayMs?: number;
   /** Better Auth's secret; a random one per process by default (all data is in memory anyway). */
   authSecret?: string;
+  /** Serve `/__dev/faults`, the switch that fails chat turns for chosen users (routes/dev-faults.ts). */
+  devFaults?: boolean;
 }
 
 export interface OriginAppOptions extends Omit<OriginOptions, 'port'> {
@@ -58,6 +61,11 @@ export function createOriginApp(options: OriginAppOptions): { app: Hono<OriginEn
   const app = new Hono<OriginEnv>();
 
   app.route('/__origin', createControlRoutes(state.requests));
+  if (options.devFaults) {
+    const faults: DevFaultState = { faults: {} };
+    app.route('/__dev/faults', createDevFaultRoutes(faults));
+    app.use('/api/v1/chat', chatFault(faults));
+  }
   app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
   if (options.testRoutes) app.route('/api/v1/__test', createTestRoutes());
   app.route('/api/v1/tasks', createTaskRoutes(state.store));

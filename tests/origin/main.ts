@@ -5,6 +5,7 @@
  *                      several may be given, comma-separated
  *   ORIGIN_TEST_ROUTES 1 to serve /api/v1/__test/*
  *   ORIGIN_AUTH_SECRET Better Auth secret (default: random per run; the data is in memory anyway)
+ *   ORIGIN_DEV_FAULTS  0 to turn off /__dev/faults (README "Operations: guarded rollout"; on by default here)
  */
 import { startOrigin } from './server';
 
@@ -31,6 +32,7 @@ const origin = await startOrigin({
   port: readPort(process.env.ORIGIN_PORT),
   publicUrls: readPublicUrls(process.env.PUBLIC_URL),
   testRoutes: process.env.ORIGIN_TEST_ROUTES === '1',
+  devFaults: process.env.ORIGIN_DEV_FAULTS !== '0',
   ...(process.env.ORIGIN_AUTH_SECRET ? { authSecret: process.env.ORIGIN_AUTH_SECRET } : {}),
 });
 console.log(`origin listening on ${origin.url}`);

@@ -1,5 +1,6 @@
 /// <reference path="../provided-context.d.ts" />
 import type { TestProject } from 'vitest/node';
+import { startFakeAnalyticsEngine } from '../fakes/analytics-engine-sql';
 import { startFakeOpenAI } from '../fakes/openai-chatkit';
 import { startHostileOrigin } from '../fakes/hostile-origin';
 import { startTestIssuer } from '../fakes/test-issuer';
@@ -11,13 +12,17 @@ import { startOrigin } from '../origin/server';
  * reach them over loopback by the URLs provided here (`inject('originUrl')` etc.).
  */
 export default async function setup(project: TestProject) {
-  const [origin, openai, issuer, upstash, hostile] = await Promise.all([
-    startOrigin({ testRoutes: true, chunkDelayMs: 20 }),
+  const [origin, openai, issuer, upstash, hostile, analyticsEngine] = await Promise.all([
+    startOrigin({ testRoutes: true, chunkDelayMs: 20, devFaults: true }),
     startFakeOpenAI(),
     startTestIssuer(),
     startUpstashStack(),
     startHostileOrigin(),
+    startFakeAnalyticsEngine(),
   ]);
+  project.provide('analyticsEngineUrl', analyticsEngine.url);
+  project.provide('analyticsEngineAccountId', analyticsEngine.accountId);
+  project.provide('analyticsEngineToken', analyticsEngine.apiToken);
   project.provide('upstashUrl', upstash.url);
   project.provide('upstashToken', upstash.token);
   project.provide('upstashControlUrl', upstash.controlUrl);
@@ -30,6 +35,6 @@ export default async function setup(project: TestProject) {
 
   // `tallyUrl` and the closing `resilience: …` line come from tests/setup/resilience-reporter.ts.
   return async () => {
-    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close(), hostile.close()]);
+    await Promise.allSettled([origin.close(), openai.close(), issuer.close(), upstash.close(), hostile.close(), analyticsEngine.close()]);
   };
 }

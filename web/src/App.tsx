@@ -6,6 +6,7 @@ import { AuthScreen } from './auth/AuthScreen';
 import type { ChatDecision, ChatkitUnavailable } from './flags/chat-decision';
 import { useChatDecision } from './flags/use-chat-decision';
 import { useSignOutAcrossTabs } from './tabs/use-sign-out-across-tabs';
+import { useTelemetry } from './telemetry/telemetry-client';
 import { TaskPanel } from './tasks/TaskPanel';
 import { TaskRefreshProvider } from './tasks/task-refresh';
 import { ErrorBoundary } from './ui/ErrorBoundary';
@@ -57,6 +58,8 @@ function ChatVariantView({ decision, onChatkitUnavailable, onDismissNotice }: Ch
  */
 function SignedInApp({ user }: { user: SignedInUser }) {
   const { decision, fallBackToLegacy, dismissNotice } = useChatDecision(user.id);
+  // Rollout signals (fallbacks, errors, time to a usable input, feedback): web/src/telemetry/.
+  useTelemetry();
   // Download the legacy chat while `/api/flags` is on its way: it is what most users get, and the
   // instant fallback when ChatKit cannot load, so it must not wait for the flags to arrive.
   useEffect(() => {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { ApiError } from '../lib/errors';
+import type { FlagsResponse } from '../../shared/flags';
 import type { AppEnv } from '../types';
 import { readFlagSnapshot } from './flags-store';
 import { resolveFlags } from './resolve-flags';
@@ -11,10 +12,20 @@ import { resolveFlags } from './resolve-flags';
  * directly, and a rollback stops ChatKit traffic at once, not only at the next page load.
  */
 export async function assertChatkitVariant(c: Context<AppEnv>, userId: string): Promise<void> {
-  const config = c.get('config');
-  const snapshot = await readFlagSnapshot(c);
-  const { chat } = resolveFlags(config, snapshot, userId);
+  const { chat } = await resolvedFlagsFor(c, userId);
   if (chat.variant !== 'chatkit') {
     throw new ApiError('chatkit_disabled', `ChatKit is not enabled for this account (${chat.reason}).`);
   }
+}
+
+/**
+ * The signed-in user's flags, resolved once per request and kept in `c.var.resolvedFlags`: the
+ * ChatKit gate and the rollout signals (worker/middleware/signals.ts) read the same answer.
+ */
+export async function resolvedFlagsFor(c: Context<AppEnv>, userId: string): Promise<FlagsResponse> {
+  const known = c.get('resolvedFlags');
+  if (known) return known;
+  const resolved = resolveFlags(c.get('config'), await readFlagSnapshot(c), userId);
+  c.set('resolvedFlags', resolved);
+  return resolved;
 }

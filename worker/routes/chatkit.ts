@@ -9,6 +9,7 @@ import { forwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
+import { tagChatkitRequest } from '../middleware/signals';
 import { isStreamingRequestType } from '../../shared/chatkit';
 import type { AppEnv } from '../types';
 
@@ -59,6 +60,7 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
     async (c) => {
       await assertChatkitVariant(c, c.get('userId')!);
       const request = parseChatkitRequest(await readJsonBody(c));
+      tagChatkitRequest(c, request);
       const config = c.get('config');
       const userId = c.get('userId')!;
       const requestId = c.get('requestId');

@@ -20,8 +20,12 @@ import { DurableObjectRateLimiter } from '../../../worker/rate-limit/durable-obj
 import type { RateLimiter } from '../../../worker/rate-limit/limiter';
 import { consumeSlidingWindow, emptyWindowCounts } from '../../../worker/rate-limit/sliding-window';
 import { UpstashRateLimiter } from '../../../worker/rate-limit/upstash-limiter';
+import { aggregatorFor, recordSignal } from '../../../worker/signals/sink';
+import { countersOf, type Signal } from '../../../worker/signals/signal';
+import { SignalAggregator } from '../../../worker/signals/aggregate';
 
 export { RateLimiterObject } from '../../../worker/rate-limit/durable-object';
+export { SignalStoreObject } from '../../../worker/signals/store-object';
 
 interface Params {
   /** A valid access token (EdDSA, signed by the bench, JWKS served by the fast origin). */
@@ -248,6 +252,43 @@ const handlers: Record<string, Handler> = {
       if (!res.ok) failures += 1;
     }, params);
     return { ...result, failures };
+  },
+
+  /**
+   * Recording one chat turn's rollout signals with the embedded sink, as worker/middleware/signals.ts
+   * does at a request's end: counters into the isolate's aggregator (outcome, time to first token,
+   * duration), and every FLUSH_EVERY_EVENTS-th call a batch handed to the SignalStoreObject in
+   * waitUntil (started here, amortised into the per-call figure; the RPC itself is off the path).
+   */
+  async signals(params, env, ctx) {
+    const config = readConfig(env);
+    const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+    const outcomes = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
+    const result = await timeLoop((i) => {
+      const signal: Signal = {
+        type: 'call',
+        variant: i & 1 ? 'chatkit' : 'legacy',
+        mode: 'backend',
+        route: 'turn',
+        outcome: outcomes[i % outcomes.length]!,
+        ttftMs: 40 + (i & 255),
+        durationMs: 400 + (i & 1023),
+      };
+      recordSignal(env, config, waitUntil, signal);
+    }, params);
+    return { ...result, pendingCounters: aggregatorFor(env.SIGNAL_STORE).size, droppedCounters: aggregatorFor(env.SIGNAL_STORE).dropped };
+  },
+
+  /** The same turn's counters into an aggregator only (no batch ever sent): the request path's own share. */
+  async signalsAggregateOnly(params) {
+    const aggregator = new SignalAggregator();
+    const outcomes = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
+    const result = await timeLoop((i) => {
+      const signal: Signal = { type: 'call', variant: i & 1 ? 'chatkit' : 'legacy', mode: 'backend', route: 'turn', outcome: outcomes[i % outcomes.length]!, ttftMs: 40 + (i & 255), durationMs: 400 + (i & 1023) };
+      aggregator.add(Date.now(), signal.variant, countersOf(signal));
+      if (aggregator.size > 4000) aggregator.drain();
+    }, params);
+    return result;
   },
 
   /** The sliding-window arithmetic alone (what the Durable Object runs per request). */

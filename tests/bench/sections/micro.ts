@@ -30,6 +30,8 @@ export const MICRO_BENCHMARKS = [
   'logLine',
   'originFetch',
   'slidingWindow',
+  'signals',
+  'signalsAggregateOnly',
   'rateLimitDo',
   'rateLimitUpstash',
   'chainFlags',

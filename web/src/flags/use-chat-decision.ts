@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { recordTelemetry } from '../telemetry/telemetry-client';
 import { useAuthFetch } from '../auth/auth-context';
 import { conversationIdFromPath } from '../chat/chat-route';
 import {
@@ -48,7 +49,13 @@ export function useChatDecision(userKey: string): ChatDecisionState {
     return () => controller.abort();
   }, [authFetch, userKey]);
 
+  const fallbackReported = useRef(false);
   const fallBackToLegacy = useCallback<ChatkitUnavailable>((reason, handoff) => {
+    // A rollout signal, once per page: the guard rolls back when too many ChatKit loads fall back.
+    if (!fallbackReported.current) {
+      fallbackReported.current = true;
+      recordTelemetry({ type: 'chatkit_fallback', reason });
+    }
     setDecision((now) =>
       now?.variant === 'chatkit'
         ? { variant: 'legacy', reason, notice: fallbackNotice(reason, handoff), ...(handoff ? { handoff } : {}) }

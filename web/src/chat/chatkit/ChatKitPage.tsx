@@ -10,6 +10,7 @@ import { CONVERSATION_NOT_FOUND_TEXT } from '../chat-copy';
 import { useChatRoute } from '../chat-route';
 import { TASKS_CHANGED_EFFECT, buildChatKitOptions } from './chatkit-options';
 import { useChatKitScript } from './use-chatkit-script';
+import { recordTelemetry, reportChatReady } from '../../telemetry/telemetry-client';
 
 export interface ChatKitPageProps {
   chatkit: ChatkitConfig;
@@ -34,7 +35,11 @@ function ChatKitView({ chatkit, onUnavailable, onError, onThreadNotFound, onThre
   const shownThread = useRef<string | null>(initialConversationId === null ? null : threadIdFor(initialConversationId));
   const chatkitMethods = useChatKit({
     ...buildChatKitOptions(chatkit, { authFetch, onUnavailable, onThreadNotFound }, initialConversationId),
-    onError: ({ error }) => onError(error),
+    onError: ({ error }) => {
+      recordTelemetry({ type: 'chatkit_error' });
+      onError(error);
+    },
+    onReady: () => reportChatReady('chatkit'),
     onEffect: ({ name }) => {
       if (name === TASKS_CHANGED_EFFECT) refreshTasks();
     },

@@ -1,3 +1,4 @@
+import { FeedbackButtons } from '../../telemetry/FeedbackButtons';
 import { STOPPED_LABEL } from '../chat-copy';
 import type { ChatMessageView } from './chat-thread-state';
 
@@ -31,6 +32,7 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
           Used: {[...new Set(tools)].map(describeTool).join(', ')}
         </p>
       )}
+      {role === 'assistant' && !streaming && content && <FeedbackButtons />}
     </li>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef } from 'react';
 import type { ChatHandoff } from '../../flags/chat-decision';
+import { reportChatReady } from '../../telemetry/telemetry-client';
 import { useTaskRefresh } from '../../tasks/task-refresh';
 import { ChatSkeleton } from '../../ui/Skeleton';
 import { useChatRoute } from '../chat-route';
@@ -47,6 +48,8 @@ export default function LegacyChatPage({ notice = null, onDismissNotice, handoff
     }, [reloadConversations, refreshTasks]),
   });
   const { state } = thread;
+  // Rollout signal: time from navigation to a usable chat input.
+  useEffect(() => reportChatReady('legacy'), []);
 
   // A handoff names the conversation ChatKit had open; it wins over whatever the URL says.
   const [handoffTarget] = useStateOnce(() => (handoff ? handoff.conversationId : undefined));

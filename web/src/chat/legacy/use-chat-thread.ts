@@ -6,6 +6,7 @@ import { useAuthFetch } from '../../auth/auth-context';
 import { CONVERSATION_NOT_FOUND_TEXT } from '../chat-copy';
 import { streamChatTurn, type ChatTurnRequest } from './chat-stream';
 import { chatThreadReducer, initialChatThreadState, type ChatThreadState } from './chat-thread-state';
+import { recordTelemetry } from '../../telemetry/telemetry-client';
 
 export interface ChatThreadCallbacks {
   /** The server numbered a new conversation (`start`): it now belongs in the sidebar and the URL. */
@@ -82,6 +83,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
               callbacksRef.current.onTurnFinished();
               return;
             case 'error':
+              recordTelemetry({ type: 'legacy_stream_error', code: 'origin_error' });
               dispatch({ type: 'answer-failed', failure: { message: event.data.message, retryText: text, retryOfMessageId: storedQuestion } });
               callbacksRef.current.onTurnFinished();
               return;
@@ -90,6 +92,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
         throw new Error(ANSWER_CUT_OFF);
       } catch (error) {
         if (controller.signal.aborted) return;
+        recordTelemetry({ type: 'legacy_stream_error', code: answering ? 'stream_broken' : 'request_failed' });
         // A stream cut mid-answer either just ends (above) or fails the body read with a network
         // TypeError, as workerd does when the origin drops: once `start` arrived, both mean the same.
         const cutOff = answering && error instanceof TypeError;
