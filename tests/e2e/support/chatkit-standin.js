@@ -191,8 +191,14 @@
           })
           .catch((err) => this.fail(String(err && err.message ? err.message : err)));
       } else {
-        this.emit('chatkit.ready');
-        this.openInitialThread();
+        // The real element is ready only once its iframe has loaded, never inside setOptions:
+        // chatkit-react calls setOptions in a layout effect and listens from a later effect.
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            this.emit('chatkit.ready');
+            this.openInitialThread();
+          }),
+        );
       }
     }
 
