@@ -449,6 +449,7 @@ export const ThreadPageSchema = PageSchema(ThreadWithoutItemsSchema);
 /** `threads.delete`, `items.feedback`, `attachments.delete`. */
 export const EmptyResponseSchema = v.strictObject({});
 export const SyncCustomActionResponseSchema = v.strictObject({ updated_item: v.optional(ThreadItemSchema) });
+export type SyncCustomActionResponse = v.InferOutput<typeof SyncCustomActionResponseSchema>;
 export const TranscriptionResultSchema = v.strictObject({ text: v.string() });
 
 // --- stream events: item updates ------------------------------------------------------------------
