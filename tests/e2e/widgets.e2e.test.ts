@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 /**
- * The task widget (issue 18) in real Chromium against `wrangler dev` and the reference origin,
+ * The task widget (issue 18) and its legacy counterpart in real Chromium against `wrangler dev` and the reference origin,
  * with the strict ChatKit stand-in (every frame checked against the shared schemas; a protocol
  * error fails the test): add a task by chat, complete it in the widget and see the task panel
  * follow, reload and see the widget still say done, then delete it from the widget.
@@ -23,8 +23,6 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
-  const { stdout } = await run('npm', ['run', '-s', 'flags', '--', 'rollout', '100', '--local', '--persist-to', stack.persistTo], { cwd: process.cwd() });
-  expect(stdout).toContain('→ 100');
 }, 180_000);
 
 afterAll(async () => {
@@ -36,8 +34,46 @@ const standin = (page: Page, selector: string) => page.locator(`openai-chatkit $
 const widget = (page: Page) => standin(page, '[data-item-type="widget"]').last();
 const taskRow = (page: Page, title: string) => page.getByTestId('task-item').filter({ hasText: title });
 
+// The legacy test runs first, on fresh KV (rollout 0); the ChatKit test then rolls out to 100%.
+describe('the task list under a legacy answer (the same controls)', () => {
+  it('add by chat, complete in the list (task panel follows), reload shows it done, delete from the list', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const row = () => page.getByTestId('message-task').last();
+    try {
+      await signUpInBrowser(page, stack.workerUrl, 'Lark');
+      expect(await chatVariantOf(page)).toBe('legacy');
+      const token = await accessTokenOf(page);
+      await page.getByTestId('chat-input').fill('Add a task to feed the cat');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => row().getAttribute('data-state'), { timeout: 15_000 }).toBe('open');
+      expect(await page.getByTestId('message-tasks').last().innerText()).toMatch(/Used: add task[\s\S]*feed the cat[\s\S]*Open/);
+
+      await row().getByTestId('message-task-complete').click();
+      await expect.poll(() => row().getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+      await expect.poll(() => taskRow(page, 'feed the cat').getAttribute('data-completed'), { timeout: 10_000 }).toBe('true');
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-task-list-done.png') });
+
+      await expect.poll(() => new URL(page.url()).pathname, { timeout: 10_000 }).toMatch(/^\/chat\/\d+$/);
+      await page.reload();
+      await expect.poll(() => row().getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+
+      await row().getByTestId('message-task-delete').click();
+      await expect.poll(() => row().getAttribute('data-state'), { timeout: 10_000 }).toBe('deleted');
+      expect(await row().innerText()).toMatch(/no longer exists/);
+      await expect.poll(() => taskRow(page, 'feed the cat').count(), { timeout: 10_000 }).toBe(0);
+      expect(await apiGet<Task[]>(stack.workerUrl, '/api/v1/tasks', token)).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-task-list-deleted.png') });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the task widget in the ChatKit page', () => {
   it('add by chat, complete in the widget (task panel follows), reload shows it done, delete from the widget', async () => {
+    const { stdout } = await run('npm', ['run', '-s', 'flags', '--', 'rollout', '100', '--local', '--persist-to', stack.persistTo], { cwd: process.cwd() });
+    expect(stdout).toContain('→ 100');
     const context = await newContext(browser);
     const page = await context.newPage();
     try {

@@ -1,6 +1,9 @@
 import type { ActionConfig, ListViewItem, TaskActionType, WidgetComponent, WidgetRoot } from '../../shared/chatkit-widgets';
 import type { WidgetItem } from '../../shared/chatkit';
-import type { Message, Task, ToolCall } from '../../shared/origin';
+import type { Message, Task } from '../../shared/origin';
+import { affectedTasks, type AffectedTask } from '../../shared/tool-call-tasks';
+
+export { affectedTasks, type AffectedTask };
 
 /**
  * The task widget (issue 18): after an answer that used a task tool, a `widget` item listing the
@@ -23,37 +26,6 @@ export function taskWidgetItemId(assistantMessageId: number): string {
 export function parseTaskWidgetItemId(itemId: string): number | null {
   const match = WIDGET_ID.exec(itemId);
   return match?.[1] ? Number(match[1]) : null;
-}
-
-/** A task an answer touched: its id, and its title as the tool call saw it (for a task since deleted). */
-export interface AffectedTask {
-  id: number;
-  title: string;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function asTask(value: unknown): AffectedTask | null {
-  const task = record(value);
-  const { id, title } = task;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) return null;
-  return { id, title: typeof title === 'string' && title.trim() ? title.trim() : `Task ${id}` };
-}
-
-/**
- * The tasks a turn's tool calls touched, in call order, each once: the `task` of add / complete /
- * delete results and the `tasks` of a listing. Failed calls (`{error}`) and other tools add none.
- */
-export function affectedTasks(toolCalls: readonly ToolCall[]): AffectedTask[] {
-  const byId = new Map<number, AffectedTask>();
-  for (const call of toolCalls) {
-    const result = record(call.result);
-    const found = call.name === 'list_tasks' && Array.isArray(result.tasks) ? result.tasks.map(asTask) : [asTask(result.task)];
-    for (const task of found) if (task && !byId.has(task.id)) byId.set(task.id, task);
-  }
-  return [...byId.values()];
 }
 
 /** True when a message's answer gets a task widget. */
