@@ -107,7 +107,9 @@ async function originTasks(user: User): Promise<Task[]> {
 }
 
 function widgetItems(stream: readonly ThreadStreamEvent[]): WidgetItem[] {
-  return stream.flatMap((event) => ((event.type === 'thread.item.done' || event.type === 'thread.item.replaced') && event.item.type === 'widget' ? [event.item] : []));
+  return stream.flatMap((event) =>
+    (event.type === 'thread.item.done' || event.type === 'thread.item.replaced') && event.item.type === 'widget' ? [event.item] : [],
+  );
 }
 
 function rows(item: ThreadItem | undefined): ListViewItem[] {
@@ -161,7 +163,11 @@ describe('the task widget in the conversation', () => {
     // A listing turn shows every task it listed; items.list returns both widgets in order.
     await addMessage(user, threadId, 'add a task to call mom');
     const listing = await addMessage(user, threadId, 'show my tasks');
-    expect(rows(widgetItems(listing)[0]).map(describeRow).map((line) => line.split(' (')[0])).toEqual(['buy milk', 'call mom']);
+    expect(
+      rows(widgetItems(listing)[0])
+        .map(describeRow)
+        .map((line) => line.split(' (')[0]),
+    ).toEqual(['buy milk', 'call mom']);
     const page = await json(await post(user, { type: 'items.list', params: { thread_id: threadId, order: 'asc', limit: 50 } }), ThreadItemPageSchema);
     expect(page.data.filter((item) => item.type === 'widget')).toHaveLength(3);
     expect(page.data.map((item) => item.type).slice(-2)).toEqual(['assistant_message', 'widget']);

@@ -79,7 +79,15 @@ function taskRow(affected: AffectedTask, current: Task | undefined): ListViewIte
     },
     done
       ? { type: 'Button', label: 'Reopen', iconStart: 'reload', size: 'sm', variant: 'outline', onClickAction: action('tasks.reopen', current.id) }
-      : { type: 'Button', label: 'Complete', iconStart: 'check', size: 'sm', variant: 'solid', color: 'success', onClickAction: action('tasks.complete', current.id) },
+      : {
+          type: 'Button',
+          label: 'Complete',
+          iconStart: 'check',
+          size: 'sm',
+          variant: 'solid',
+          color: 'success',
+          onClickAction: action('tasks.complete', current.id),
+        },
     { type: 'Button', label: 'Delete', size: 'sm', variant: 'ghost', color: 'danger', onClickAction: action('tasks.delete', current.id) },
   ];
   return { type: 'ListViewItem', key, gap: 3, align: 'center', children };

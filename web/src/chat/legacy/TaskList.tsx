@@ -57,7 +57,11 @@ function TaskRow({ affected, current }: { affected: AffectedTask; current: Task 
   const title = current?.title ?? affected.title;
   const done = current?.completed ?? false;
   return (
-    <li className={done ? 'message-task message-task--done' : 'message-task'} data-testid="message-task" data-state={current ? (done ? 'done' : 'open') : 'loading'}>
+    <li
+      className={done ? 'message-task message-task--done' : 'message-task'}
+      data-testid="message-task"
+      data-state={current ? (done ? 'done' : 'open') : 'loading'}
+    >
       <span className="message-task-title">{title}</span>
       <span className="message-task-state">{current ? (done ? 'Done' : 'Open') : ''}</span>
       <button
