@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { WidgetComponentSchema, WidgetRootSchema } from './chatkit-widgets';
 
 /**
  * ChatKit's self-hosted server protocol (shared/design/chatkit-protocol.md, chatkit-python v1.6.5
@@ -278,12 +279,8 @@ export type Workflow = v.InferOutput<typeof WorkflowSchema>;
 
 // --- responses: thread items ---------------------------------------------------------------------
 
-/**
- * Widget trees (`Card` / `ListView` / `Basic` roots with nested components) are a large, growing
- * vocabulary this adapter never emits; only the root's discriminator is checked.
- */
-export const WidgetRootSchema = v.looseObject({ type: v.picklist(['Card', 'ListView', 'Basic']) });
-export const WidgetComponentSchema = v.looseObject({ type: v.string() });
+// Widget trees (issue 18): the roots and components the task widget uses, strict, in their own file.
+export { WidgetComponentSchema, WidgetRootSchema } from './chatkit-widgets';
 
 export const UserMessageTextContentSchema = v.strictObject({ type: v.literal('input_text'), text: v.string() });
 export const UserMessageTagContentSchema = v.strictObject({
@@ -394,6 +391,7 @@ export type ThreadItem = v.InferOutput<typeof ThreadItemSchema>;
 export type UserMessageItem = v.InferOutput<typeof UserMessageItemSchema>;
 export type AssistantMessageItem = v.InferOutput<typeof AssistantMessageItemSchema>;
 export type WorkflowItem = v.InferOutput<typeof WorkflowItemSchema>;
+export type WidgetItem = v.InferOutput<typeof WidgetItemSchema>;
 
 // --- responses: pages and threads ----------------------------------------------------------------
 
@@ -451,6 +449,7 @@ export const ThreadPageSchema = PageSchema(ThreadWithoutItemsSchema);
 /** `threads.delete`, `items.feedback`, `attachments.delete`. */
 export const EmptyResponseSchema = v.strictObject({});
 export const SyncCustomActionResponseSchema = v.strictObject({ updated_item: v.optional(ThreadItemSchema) });
+export type SyncCustomActionResponse = v.InferOutput<typeof SyncCustomActionResponseSchema>;
 export const TranscriptionResultSchema = v.strictObject({ text: v.string() });
 
 // --- stream events: item updates ------------------------------------------------------------------

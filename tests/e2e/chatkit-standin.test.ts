@@ -193,3 +193,70 @@ describe('the ChatKit stand-in flags protocol errors', () => {
     expect(errors[1]).toBe('threads.list: thr_a on two pages');
   });
 });
+
+// --- widgets (issue 18) ------------------------------------------------------------------------
+
+const taskWidget = (label: string, actionType: string, caption: string): ThreadItem => ({
+  type: 'widget',
+  id: 'wg_a',
+  thread_id: 'thr_1',
+  created_at: T,
+  widget: {
+    type: 'ListView',
+    children: [
+      {
+        type: 'ListViewItem',
+        key: 'task-1',
+        children: [
+          { type: 'Text', value: 'buy milk' },
+          { type: 'Caption', value: caption },
+          { type: 'Button', label, onClickAction: { type: actionType, payload: { task_id: 1 }, handler: 'server' } },
+        ],
+      },
+    ],
+  },
+});
+const widgetTurn = [...goodTurn.slice(0, -1), { type: 'thread.item.done', item: taskWidget('Complete', 'tasks.complete', 'Open') }];
+
+describe('the ChatKit stand-in and widgets', () => {
+  it('draws a widget and sends its button as threads.custom_action through api.fetch; the replacement is drawn in place', async () => {
+    const replaced = [
+      { type: 'stream_options', stream_options: { allow_cancel: false } },
+      { type: 'thread.item.replaced', item: taskWidget('Reopen', 'tasks.reopen', 'Done') },
+      { type: 'client_effect', name: 'tasks.changed', data: { action: 'tasks.complete', task_id: 1 } },
+    ];
+    const { context, page } = await standinPage([sse(widgetTurn), sse(replaced)]);
+    try {
+      const bodies: unknown[] = [];
+      await page.exposeFunction('__recordBody', (body: string) => bodies.push(JSON.parse(body)));
+      await send(page);
+      const widget = page.locator('[data-item-type="widget"]');
+      expect(await widget.innerText()).toMatch(/buy milk[\s\S]*Open[\s\S]*Complete/);
+      // Watch what the button sends: api.fetch is the element's option, so wrap it in place.
+      await page.evaluate(() => {
+        const element = document.querySelector('openai-chatkit') as HTMLElement & { options: { api: { fetch: typeof fetch } } };
+        const inner = element.options.api.fetch;
+        element.options.api.fetch = (input, init) => {
+          void (window as unknown as { __recordBody(body: string): void }).__recordBody(String(init?.body));
+          return inner(input, init);
+        };
+      });
+      await widget.locator('[data-action-type="tasks.complete"]').click();
+      await expect.poll(() => widget.innerText()).toMatch(/Done[\s\S]*Reopen/);
+      expect(bodies).toEqual([{ type: 'threads.custom_action', params: { thread_id: 'thr_1', item_id: 'wg_a', action: { type: 'tasks.complete', payload: { task_id: 1 } } } }]);
+      expect(await page.evaluate(() => (window as unknown as { __chatkitStandin: { protocolErrors: string[]; events: string[] } }).__chatkitStandin.events)).toContain('chatkit.effect');
+      expect(await page.evaluate(() => (window as unknown as { __chatkitStandin: { protocolErrors: string[] } }).__chatkitStandin.protocolErrors)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a widget component the published types do not have, and a replaced item never shown', async () => {
+    const bad = { ...taskWidget('Complete', 'tasks.complete', 'Open'), widget: { type: 'ListView', children: [{ type: 'ListViewItem', children: [{ type: 'Carousel' }] }] } };
+    const stray = { ...taskWidget('Complete', 'tasks.complete', 'Open'), id: 'wg_elsewhere' };
+    const errors = await protocolErrorsFor([sse([...goodTurn.slice(0, -1), { type: 'thread.item.done', item: bad }, { type: 'thread.item.replaced', item: stray }])]);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^threads\.create event 8 \(thread\.item\.done\): /);
+    expect(errors[1]).toBe('threads.create event 9 (thread.item.replaced): replaced item wg_elsewhere, which was never shown');
+  });
+});

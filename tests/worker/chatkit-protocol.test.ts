@@ -238,6 +238,7 @@ const NEW_THREAD_WITH_TOOL_CALL = [
   'updated assistant_message.content_part.text_delta',
   'updated assistant_message.content_part.done',
   'thread.item.done assistant_message',
+  'thread.item.done widget',
   'thread.updated',
 ];
 
@@ -376,8 +377,9 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
       'updated assistant_message.content_part.text_delta',
       'updated assistant_message.content_part.done',
       'thread.item.done assistant_message',
+      'thread.item.done widget',
     ]);
-    const answer = ofType(added, 'thread.item.done').at(-1)!.item;
+    const answer = ofType(added, 'thread.item.done').at(-2)!.item;
     expect(answer).toMatchObject({ content: [{ text: expect.stringContaining('call mom') }] });
 
     // An origin error in a JSON reply is a 500 before any stream: the contract's 502.
@@ -586,7 +588,6 @@ describe('what the adapter refuses', () => {
       { type: 'attachments.create', params: { name: 'a.png', size: 10, mime_type: 'image/png' } },
       { type: 'attachments.delete', params: { attachment_id: 'atc_1' } },
       { type: 'input.transcribe', params: { audio_base64: 'AAAA', mime_type: 'audio/webm;codecs=opus' } },
-      { type: 'threads.sync_custom_action', params: { thread_id: threadId, item_id: null, action: { type: 'x' } } },
     ]) {
       await expectContractError(await post(user, body), 400, 'unsupported_request');
     }
@@ -598,7 +599,6 @@ describe('what the adapter refuses', () => {
     for (const body of [
       { type: 'threads.retry_after_item', params: { thread_id: threadId, item_id: 'msg_1' } },
       { type: 'threads.add_client_tool_output', params: { thread_id: threadId, result: { ok: true } } },
-      { type: 'threads.custom_action', params: { thread_id: threadId, action: { type: 'x', payload: {} } } },
       { type: 'threads.add_structured_input', params: { thread_id: threadId, item_id: 'msg_1', input: { answers: {} } } },
       { type: 'threads.create', params: { input: { ...userInput('look at this'), attachments: ['atc_1'] } } },
       { type: 'threads.add_user_message', params: { thread_id: threadId, input: { ...userInput('look'), attachments: ['atc_1'] } } },
@@ -786,10 +786,10 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
     const user = await signUp();
     const events = await streamEvents(await post(user, createBody('Add a task to buy milk')));
     const threadId = createdThreadId(events);
-    const [userItem, workflow, answer] = doneItems(events);
-    expect([userItem?.type, workflow?.type, answer?.type]).toEqual(['user_message', 'workflow', 'assistant_message']);
+    const [userItem, workflow, answer, widget] = doneItems(events);
+    expect([userItem?.type, workflow?.type, answer?.type, widget?.type]).toEqual(['user_message', 'workflow', 'assistant_message', 'widget']);
     const listed = (await getThread(user, threadId)).items.data;
-    expect(listed.map((item) => item.id)).toEqual([userItem!.id, workflow!.id, answer!.id]);
+    expect(listed.map((item) => item.id)).toEqual([userItem!.id, workflow!.id, answer!.id, widget!.id]);
     expect(listed[1]).toMatchObject({ type: 'workflow', workflow: (workflow as Extract<ThreadItem, { type: 'workflow' }>).workflow });
     expect(listed[2]).toMatchObject({ content: (answer as Extract<ThreadItem, { type: 'assistant_message' }>).content });
     expect(answer!.id).toMatch(/^msg_\d+$/);
@@ -809,7 +809,7 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
         { id: 2, role: 'assistant', content: 'Added "x".', created_at: '2026-05-01T10:00:01.000Z' },
       ],
     });
-    const items = threadItemsFromMessages(detail.id, detail.messages);
+    const items = threadItemsFromMessages(detail.id, detail.messages, []);
     expect(items.map((item) => [item.type, item.id])).toEqual([['user_message', 'msg_1'], ['assistant_message', 'msg_2']]);
     expect(v.is(ThreadItemPageSchema, { data: items, has_more: false })).toBe(true);
   });

@@ -7,6 +7,7 @@ import {
   type Page,
   type StreamingRequestType,
   type Thread,
+  type SyncCustomActionResponse,
   type ThreadItem,
 } from '../../shared/chatkit';
 import { ConversationUpdateSchema, type ChatRequest, type ChatRetryRequest } from '../../shared/origin';
@@ -18,7 +19,9 @@ import { compareTimes, DEFAULT_PAGE_SIZE, paginate } from './pagination';
 import { originMessageFrom } from './request';
 import { chatkitEventStream } from './sse';
 import { INTERRUPTED_MESSAGE, streamChatTurn, type ChatTurn } from './stream-turn';
-import { indexOfItem, threadFromConversation, threadItemsFromMessages } from './thread-items';
+import { customAction, syncCustomAction } from './custom-actions';
+import { loadThreadItems } from './thread-loader';
+import { indexOfItem, threadFromConversation } from './thread-items';
 
 /**
  * One function per ChatKit request type, answered from the origin's `/api/v1`. Non-streaming
@@ -37,7 +40,7 @@ export interface ChatkitContext {
   originStreaming: boolean;
 }
 
-type JsonAnswer = Thread | Page<Thread> | Page<ThreadItem> | Record<string, never>;
+type JsonAnswer = Thread | Page<Thread> | Page<ThreadItem> | Record<string, never> | SyncCustomActionResponse;
 type NonStreamingRequestType = Exclude<ChatkitRequestType, StreamingRequestType>;
 
 const THREAD_NOT_FOUND = 'Thread not found.';
@@ -56,8 +59,7 @@ function conversationIdOf(threadId: string): number {
 // --- non-streaming -------------------------------------------------------------------------------
 
 async function getThread(ctx: ChatkitContext, { params }: ChatkitRequestOf<'threads.get_by_id'>): Promise<Thread> {
-  const detail = await ctx.client.getConversation(conversationIdOf(params.thread_id));
-  const items = threadItemsFromMessages(detail.id, detail.messages);
+  const { detail, items } = await loadThreadItems(ctx.client, conversationIdOf(params.thread_id));
   // chatkit-python loads the oldest items, ascending; the client pages on with items.list.
   return { ...threadFromConversation(detail), items: paginate(items, { order: 'asc', limit: DEFAULT_PAGE_SIZE }) };
 }
@@ -70,8 +72,7 @@ async function listThreads(ctx: ChatkitContext, { params }: ChatkitRequestOf<'th
 }
 
 async function listItems(ctx: ChatkitContext, { params }: ChatkitRequestOf<'items.list'>): Promise<Page<ThreadItem>> {
-  const detail = await ctx.client.getConversation(conversationIdOf(params.thread_id));
-  const items = threadItemsFromMessages(detail.id, detail.messages);
+  const { items } = await loadThreadItems(ctx.client, conversationIdOf(params.thread_id));
   return paginate(items, params, (after) => indexOfItem(items, after));
 }
 
@@ -93,8 +94,7 @@ async function deleteThread(ctx: ChatkitContext, { params }: ChatkitRequestOf<'t
  */
 async function recordFeedback(ctx: ChatkitContext, { params }: ChatkitRequestOf<'items.feedback'>): Promise<Record<string, never>> {
   if (params.item_ids.length > MAX_FEEDBACK_ITEMS) throw new ApiError('bad_request', `At most ${MAX_FEEDBACK_ITEMS} items per feedback.`);
-  const detail = await ctx.client.getConversation(conversationIdOf(params.thread_id));
-  const items = threadItemsFromMessages(detail.id, detail.messages);
+  const { items } = await loadThreadItems(ctx.client, conversationIdOf(params.thread_id));
   if (params.item_ids.some((itemId) => indexOfItem(items, itemId) === -1)) throw new ApiError('not_found', 'Item not found.');
   logEvent('info', 'chatkit_feedback', {
     kind: params.kind,
@@ -111,8 +111,6 @@ const UNSUPPORTED = {
   'attachments.create': "Attachments aren't supported here yet.",
   'attachments.delete': "Attachments aren't supported here yet.",
   'input.transcribe': "Dictation isn't supported here yet.",
-  'threads.sync_custom_action': "This assistant doesn't handle widget actions.",
-  'threads.custom_action': "This assistant doesn't handle widget actions.",
   'threads.add_client_tool_output': "This assistant doesn't use client tools.",
   'threads.add_structured_input': "This assistant doesn't ask for structured input.",
 } as const satisfies Partial<Record<ChatkitRequestType, string>>;
@@ -130,7 +128,7 @@ const jsonHandlers: { [T in NonStreamingRequestType]: (ctx: ChatkitContext, requ
   'threads.update': updateThread,
   'threads.delete': deleteThread,
   'items.feedback': recordFeedback,
-  'threads.sync_custom_action': async (ctx, { type }) => refuseJson(ctx, type),
+  'threads.sync_custom_action': syncCustomAction, // issue 18: custom-actions.ts
   'attachments.create': async (ctx, { type }) => refuseJson(ctx, type),
   'attachments.delete': async (ctx, { type }) => refuseJson(ctx, type),
   'input.transcribe': async (ctx, { type }) => refuseJson(ctx, type),
@@ -193,8 +191,7 @@ const NOT_RETRYABLE = 'Only your own messages in this conversation can be answer
  */
 async function retryAfterItem(ctx: ChatkitContext, { type, params }: ChatkitRequestOf<'threads.retry_after_item'>): Promise<Response> {
   const conversationId = conversationIdOf(params.thread_id);
-  const detail = await ctx.client.getConversation(conversationId);
-  const items = threadItemsFromMessages(detail.id, detail.messages);
+  const { items } = await loadThreadItems(ctx.client, conversationId);
   const index = items.findIndex((item) => item.id === params.item_id);
   const ref = parseMessageItemId(params.item_id);
   const item = items[index];
@@ -213,7 +210,7 @@ const streamHandlers: { [T in StreamingRequestType]: (ctx: ChatkitContext, reque
   'threads.add_user_message': addUserMessage,
   'threads.retry_after_item': retryAfterItem,
   'threads.add_client_tool_output': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
-  'threads.custom_action': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
+  'threads.custom_action': customAction, // issue 18: custom-actions.ts
   'threads.add_structured_input': async (ctx, { type }) => refusalStream(ctx, type, UNSUPPORTED[type]),
 };
 

@@ -11,6 +11,9 @@ import {
   type ChatStreamEventName,
   type Conversation,
   type ConversationDetail,
+  TaskListSchema,
+  TaskSchema,
+  type Task,
 } from '../../shared/origin';
 import type { OriginLimits } from '../config';
 import { ApiError } from '../lib/errors';
@@ -69,6 +72,7 @@ interface CallOptions {
 }
 
 const NOT_FOUND = 'Thread not found.';
+const TASK_NOT_FOUND = 'Task not found.';
 
 function isEventStream(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
@@ -106,6 +110,37 @@ export class OriginClient {
   async deleteConversation(id: number): Promise<void> {
     const response = await this.call({ method: 'DELETE', path: `/api/v1/conversations/${id}`, accept: 'application/json', notFoundMessage: NOT_FOUND });
     await response.body?.cancel().catch(() => undefined);
+  }
+
+  // --- tasks (issue 18: the task widget's actions) ---
+
+  /** `GET /api/v1/tasks`: the user's tasks as they are now. */
+  async listTasks(): Promise<Task[]> {
+    return this.json(TaskListSchema, { method: 'GET', path: '/api/v1/tasks', accept: 'application/json', notFoundMessage: TASK_NOT_FOUND });
+  }
+
+  /** `PATCH /api/v1/tasks/:id` `{completed}`; null when the task no longer exists. */
+  async setTaskCompleted(id: number, completed: boolean): Promise<Task | null> {
+    return this.orNullWhenMissing(
+      this.json(TaskSchema, { method: 'PATCH', path: `/api/v1/tasks/${id}`, body: { completed }, accept: 'application/json', notFoundMessage: TASK_NOT_FOUND }),
+    );
+  }
+
+  /** `DELETE /api/v1/tasks/:id` (204); false when the task was already gone. */
+  async deleteTask(id: number): Promise<boolean> {
+    const response = await this.orNullWhenMissing(
+      this.call({ method: 'DELETE', path: `/api/v1/tasks/${id}`, accept: 'application/json', notFoundMessage: TASK_NOT_FOUND }),
+    );
+    return response !== null;
+  }
+
+  private async orNullWhenMissing<T>(call: Promise<T>): Promise<T | null> {
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'not_found') return null;
+      throw error;
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
 import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
 import { assistantMessageItem, threadFromConversation, userMessageItem, workflowItem } from './thread-items';
+import { affectedTasks, taskWidgetItem } from './task-widgets';
 import { taskForToolCall } from './tool-tasks';
 
 /**
@@ -22,6 +23,7 @@ import { taskForToolCall } from './tool-tasks';
  *   thread.item.updated         content_part.added, then one text_delta per origin `delta`
  *                               (written as it arrives), then content_part.done
  *   thread.item.done            the assistant message with the full text
+ *   thread.item.done            the task widget, when the tools touched tasks (task-widgets.ts)
  *   thread.updated              new thread only: now with the title the origin gave it
  *
  * A retry (`threads.retry_after_item`) has no `thread.created` and no user echo: it starts with
@@ -214,7 +216,7 @@ class TurnTranslator {
     if (bytes > cap) throw new OriginReadFault('answer_too_large', `the answer passed the ${cap}-byte cap`);
   }
 
-  private done(reply: ChatReply): void {
+  private async done(reply: ChatReply): Promise<void> {
     this.assertWithinAnswerCap(utf8Length(reply.response));
     const answer = this.openAnswer();
     // The final text is the origin's `response`. If the deltas fell short of it, send the rest as
@@ -230,6 +232,8 @@ class TurnTranslator {
     });
     this.send({ type: 'thread.item.done', item: assistantMessageItem(this.threadId, answer.id, text, answer.createdAt) });
     this.answer = null;
+    // Issue 18: the task widget follows the answer; it never fails the turn.
+    await this.taskWidget(reply);
 
     const title = reply.title ?? this.title;
     if (this.turn.kind === 'create' && title?.trim()) {
@@ -237,6 +241,22 @@ class TurnTranslator {
       this.send({ type: 'thread.updated', thread: threadFromConversation({ id: this.conversationId!, title, created_at: this.threadCreatedAt }) });
     }
     this.finished = true;
+  }
+
+  /**
+   * The answer's task widget (task-widgets.ts), rows read from the origin's task list now, as a
+   * single `thread.item.done`. If the task list cannot be read the widget is left out of the
+   * stream (logged); the next listing shows it.
+   */
+  private async taskWidget(reply: ChatReply): Promise<void> {
+    const affected = affectedTasks(reply.tool_calls);
+    if (affected.length === 0 || this.sink.closed) return;
+    try {
+      const tasks = await this.turn.client.listTasks();
+      this.send({ type: 'thread.item.done', item: taskWidgetItem(this.threadId, reply.message_id, affected, tasks, this.now()) });
+    } catch (error) {
+      logEvent('warn', 'chatkit_task_widget_skipped', { request_id: this.turn.requestId, error: logExcerpt(error instanceof Error ? error.message : String(error)) });
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { AssistantMessageItem, CustomTask, Thread, ThreadItem, UserMessageItem, WorkflowItem } from '../../shared/chatkit';
-import type { Conversation, Message } from '../../shared/origin';
+import type { Conversation, Message, Task } from '../../shared/origin';
 import { messageItemId, parseMessageItemId, threadIdFor, workflowItemId } from './ids';
+import { affectedTasks, taskWidgetItem } from './task-widgets';
 import { taskForToolCall } from './tool-tasks';
 
 /**
@@ -76,15 +77,21 @@ export function workflowItem(threadId: string, id: string, tasks: readonly Custo
 /**
  * A conversation's messages (in the origin's order) as ChatKit items: each message is `msg_<id>`,
  * and an answer that used tools is preceded by its workflow item `wf_<id>`, as in the live stream.
+ * An answer whose tools touched tasks is followed by its task widget, whose rows show
+ * `currentTasks` (the origin's task list now: read by loadThreadItems in thread-loader.ts).
  */
-export function threadItemsFromMessages(conversationId: number, messages: readonly Message[]): ThreadItem[] {
+export function threadItemsFromMessages(conversationId: number, messages: readonly Message[], currentTasks: readonly Task[]): ThreadItem[] {
   const threadId = threadIdFor(conversationId);
   return messages.flatMap((message): ThreadItem[] => {
     const id = messageItemId(message.id);
     if (message.role === 'user') return [userMessageItem(threadId, id, message.content, message.created_at)];
     const answer = assistantMessageItem(threadId, id, assistantText(message), message.created_at);
     if (message.tool_calls.length === 0) return [answer];
-    return [workflowItem(threadId, workflowItemId(message.id), message.tool_calls.map(taskForToolCall), message.created_at), answer];
+    const workflow = workflowItem(threadId, workflowItemId(message.id), message.tool_calls.map(taskForToolCall), message.created_at);
+    // Issue 18: the task widget `wg_<id>` follows the answer (task-widgets.ts; rows from `currentTasks`).
+    const affected = affectedTasks(message.tool_calls);
+    if (affected.length === 0) return [workflow, answer];
+    return [workflow, answer, taskWidgetItem(threadId, message.id, affected, currentTasks, message.created_at)];
   });
 }
 

@@ -82,7 +82,9 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
         browserGone,
         originStreaming: options.originStreaming ?? true,
       };
-      if (!isStreamingRequestType(request.type)) return handleChatkitRequest(ctx, request);
+      // Issue 18: a widget action changes tasks like a turn does, so both action paths count as turns.
+      const countsAsTurn = isStreamingRequestType(request.type) || request.type === 'threads.sync_custom_action';
+      if (!countsAsTurn) return handleChatkitRequest(ctx, request);
       await limitChatTurn(c, async () => {
         c.res = await handleChatkitRequest(ctx, request);
       });

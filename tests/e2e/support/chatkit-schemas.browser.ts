@@ -5,7 +5,7 @@
  * `window.__chatkitProtocol`. One set of schemas for the worker, its tests and the stand-in.
  */
 import * as v from 'valibot';
-import { EmptyResponseSchema, ThreadItemPageSchema, ThreadPageSchema, ThreadSchema, ThreadStreamEventSchema, ThreadWithoutItemsSchema } from '../../../shared/chatkit';
+import { EmptyResponseSchema, SyncCustomActionResponseSchema, ThreadItemPageSchema, ThreadPageSchema, ThreadSchema, ThreadStreamEventSchema, ThreadWithoutItemsSchema } from '../../../shared/chatkit';
 
 const schemas = {
   event: ThreadStreamEventSchema,
@@ -14,6 +14,7 @@ const schemas = {
   threadPage: ThreadPageSchema,
   itemPage: ThreadItemPageSchema,
   empty: EmptyResponseSchema,
+  syncAction: SyncCustomActionResponseSchema,
 };
 
 export type ProtocolShape = keyof typeof schemas;

@@ -18,7 +18,12 @@
  * button under each answer when `threadItemActions.retry` is on). Opening a thread lists its items
  * again through `items.list`, which must agree with what `threads.get_by_id` returned. It opens
  * `initialThread`, has the element method `setThreadId`, and emits `chatkit.thread.change` when the
- * thread changes.
+ * thread changes. Widget items are drawn from their component tree (ListView, ListViewItem, Card,
+ * Row, Col, Box, Text, Title, Caption, Badge, Icon, Spacer, Divider, Button); a Button's
+ * `onClickAction` (handler `server`) is sent as `threads.custom_action` `{thread_id, item_id,
+ * action: {type, payload}}`, or as `threads.sync_custom_action` when the action says
+ * `streaming: false`, and the `thread.item.replaced` / `updated_item` that comes back is drawn in
+ * place. A replaced item the client never showed is a protocol error.
  *
  * It is strict where the real client is unknown: every protocol error is recorded in
  * `window.__chatkitStandin.protocolErrors` and reported to the test (`window.__e2eReportProblem`,
@@ -57,7 +62,86 @@
     if (item.type === 'user_message') return item.content.filter((p) => p.type === 'input_text').map((p) => p.text).join('');
     if (item.type === 'assistant_message') return item.content.map((p) => p.text).join('');
     if (item.type === 'workflow') return item.workflow.tasks.map((t) => t.title || t.content || '').join(' · ');
+    if (item.type === 'widget') return item.copy_text || '';
     return '';
+  };
+
+  /** Styles for the widget components drawn below (layout only: enough to see and click them). */
+  const BOX_STYLE = { Row: 'display:flex;flex-direction:row', Col: 'display:flex;flex-direction:column', Box: 'display:flex' };
+
+  /**
+   * Draws one widget component (the tree validated against shared/chatkit-widgets.ts already);
+   * `onAction(action)` runs for a Button's or ListViewItem's `onClickAction`.
+   */
+  const drawWidget = (component, onAction) => {
+    const el = document.createElement(component.type === 'Button' ? 'button' : component.type === 'ListView' ? 'ul' : component.type === 'ListViewItem' ? 'li' : 'div');
+    el.dataset.widget = component.type;
+    if (component.key) el.dataset.widgetKey = component.key;
+    const children = Array.isArray(component.children) ? component.children : [];
+    switch (component.type) {
+      case 'ListView':
+        el.style.cssText = 'list-style:none;margin:4px 0;padding:6px;border:1px solid #d1d5db;border-radius:8px;max-width:520px';
+        if (component.status) {
+          const status = document.createElement('div');
+          status.dataset.widget = 'status';
+          status.style.cssText = 'font-weight:600;margin-bottom:4px';
+          status.textContent = component.status.text;
+          el.append(status);
+        }
+        break;
+      case 'Card':
+        el.style.cssText = 'margin:4px 0;padding:8px;border:1px solid #d1d5db;border-radius:8px;max-width:520px';
+        break;
+      case 'ListViewItem':
+        el.style.cssText = `display:flex;align-items:${component.align || 'center'};gap:${(component.gap || 2) * 4}px;padding:4px 0;border-top:1px solid #f3f4f6`;
+        break;
+      case 'Row':
+      case 'Col':
+      case 'Box':
+        el.style.cssText = `${BOX_STYLE[component.type]};gap:${(component.gap || 0) * 4}px;${component.flex ? `flex:${component.flex};` : ''}`;
+        break;
+      case 'Text':
+      case 'Title':
+      case 'Caption':
+        el.textContent = component.value;
+        if (component.lineThrough) {
+          el.style.textDecoration = 'line-through';
+          el.dataset.lineThrough = 'true';
+        }
+        if (component.type === 'Caption') el.style.cssText += ';font-size:12px;color:#6b7280';
+        if (component.type === 'Title') el.style.cssText += ';font-weight:600';
+        break;
+      case 'Badge':
+        el.textContent = component.label;
+        break;
+      case 'Icon':
+        el.dataset.icon = component.name;
+        el.textContent = { 'check-circle-filled': '●', 'empty-circle': '○', check: '✓' }[component.name] || '•';
+        break;
+      case 'Spacer':
+        el.style.flex = '1';
+        break;
+      case 'Divider':
+        el.style.borderTop = '1px solid #e5e7eb';
+        break;
+      case 'Button':
+        el.type = 'button';
+        el.textContent = component.label || '';
+        el.disabled = component.disabled === true;
+        break;
+      default:
+        protocolError(`widget component ${component.type} is not drawn by the stand-in`);
+    }
+    for (const child of children) el.append(drawWidget(child, onAction));
+    const action = component.onClickAction;
+    if (action) {
+      el.dataset.actionType = action.type;
+      el.addEventListener('click', (event) => {
+        event.stopPropagation();
+        onAction(action);
+      });
+    }
+    return el;
   };
 
   /** The order rules for one streamed response (see the header). */
@@ -102,6 +186,10 @@
           if (event.item.type === 'assistant_message') this.answered = true;
           break;
         }
+        case 'thread.item.replaced':
+          if (!this.streamOptions) protocolError(`${at}: item ${event.item.id} replaced before stream_options`);
+          if (!this.items.has(event.item.id) && !this.shown.has(event.item.id)) protocolError(`${at}: replaced item ${event.item.id}, which was never shown`);
+          break;
         case 'thread.item.removed': {
           const item = this.items.get(event.item_id);
           if (!item && this.shown.delete(event.item_id)) break;
@@ -397,6 +485,11 @@
         thread.appendChild(node);
       }
       node.dataset.itemType = item.type;
+      if (item.type === 'widget') {
+        node.firstChild.textContent = '';
+        node.firstChild.replaceChildren(drawWidget(item.widget, (action) => void this.widgetAction(item.id, action)));
+        return;
+      }
       node.firstChild.textContent = `${item.type === 'user_message' ? 'You' : item.type === 'workflow' ? 'Tool' : 'Assistant'}: ${textOf(item)}`;
       if (item.type === 'assistant_message' && !node.querySelector('[data-standin="feedback"]')) {
         const thumbs = document.createElement('button');
@@ -523,6 +616,21 @@
         this.querySelector(`[data-item-id="${id}"]`)?.remove();
       }
       await this.respond('threads.retry_after_item', { thread_id: this.threadId, item_id: userItemId }, ids);
+    }
+
+    // --- widget actions: server-handled, streamed unless the action says `streaming: false` ---
+
+    async widgetAction(itemId, action) {
+      if (!this.threadId || action.handler === 'client') return;
+      const params = { thread_id: this.threadId, item_id: itemId, action: { type: action.type, payload: action.payload } };
+      if (action.streaming === false) {
+        await this.guarded(async () => {
+          const answer = await this.call('threads.sync_custom_action', params, 'syncAction');
+          if (answer.updated_item) this.upsert(answer.updated_item);
+        });
+        return;
+      }
+      await this.respond('threads.custom_action', params, [...this.items.keys()]);
     }
 
     async feedback(itemId, kind, button) {

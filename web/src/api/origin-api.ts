@@ -50,6 +50,12 @@ export function createOriginApi(authFetch: AuthFetch) {
       return readJson(response, TaskSchema);
     },
 
+    /** `DELETE /api/v1/tasks/:id`; a task already gone (404) is what the user wanted anyway. */
+    async deleteTask(id: number): Promise<void> {
+      const response = await authFetch(`/api/v1/tasks/${id}`, { method: 'DELETE', headers: JSON_ACCEPT });
+      if (!response.ok && response.status !== 404) throw await readApiError(response);
+    },
+
     async listTasks(signal?: AbortSignal): Promise<Task[]> {
       return readJson(await authFetch('/api/v1/tasks', { headers: JSON_ACCEPT, signal }), TaskListSchema);
     },

@@ -1,6 +1,7 @@
 import { FeedbackButtons } from '../../telemetry/FeedbackButtons';
 import { STOPPED_LABEL } from '../chat-copy';
 import type { ChatMessageView } from './chat-thread-state';
+import { TaskList } from './TaskList';
 
 /** Tool names as people would say them: `add_task` → "add task". */
 function describeTool(name: string): string {
@@ -28,9 +29,12 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
         </p>
       )}
       {tools.length > 0 && (
-        <p className="message-tools">
-          Used: {[...new Set(tools)].map(describeTool).join(', ')}
-        </p>
+        // Issue 18: under the "Used: …" line, the tasks the tools touched, with the widget's controls.
+        <TaskList tasks={message.tasks}>
+          <p className="message-tools">
+            Used: {[...new Set(tools)].map(describeTool).join(', ')}
+          </p>
+        </TaskList>
       )}
       {role === 'assistant' && !streaming && content && <FeedbackButtons />}
     </li>

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from 'react';
 import type { ChatFailure, ChatMessageView } from './chat-thread-state';
 import { ChatMessage } from './ChatMessage';
+import { CurrentTasksProvider } from './TaskList';
 import { InlineError } from '../../ui/InlineError';
 
 interface MessageListProps {
@@ -34,11 +35,14 @@ export function MessageList({ messages, failure, canRetry, onRetry }: MessageLis
 
   return (
     <div className="message-scroll" ref={scrollRef} onScroll={handleScroll}>
-      <ol className="message-list" aria-label="Messages" data-testid="message-list">
-        {messages.map((message) => (
-          <ChatMessage key={message.key} message={message} />
-        ))}
-      </ol>
+      {/* Issue 18: the tasks under answers show their current state (TaskList.tsx). */}
+      <CurrentTasksProvider enabled={messages.some((message) => message.tasks.length > 0)}>
+        <ol className="message-list" aria-label="Messages" data-testid="message-list">
+          {messages.map((message) => (
+            <ChatMessage key={message.key} message={message} />
+          ))}
+        </ol>
+      </CurrentTasksProvider>
       {failure && (
         <InlineError variant="chat" testId="chat-error" onRetry={onRetry} retryLabel="Retry" retryDisabled={!canRetry} retryTestId="retry-send">
           {failure.message}

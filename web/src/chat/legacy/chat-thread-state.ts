@@ -1,4 +1,5 @@
 import type { ChatReply, Message } from '../../../../shared/origin';
+import { affectedTasks, type AffectedTask } from '../../../../shared/tool-call-tasks';
 
 export interface ChatMessageView {
   key: string;
@@ -8,6 +9,8 @@ export interface ChatMessageView {
   streaming: boolean;
   /** Names of the task tools the assistant used for this answer. */
   tools: string[];
+  /** The tasks those tools touched (issue 18: listed under the answer, see TaskList.tsx). */
+  tasks: AffectedTask[];
   /** The user stopped this answer; `content` is what had been written. */
   interrupted: boolean;
   /** The origin's id, once known (user messages: from `start`). */
@@ -70,13 +73,14 @@ function fromServer(message: Message): ChatMessageView {
     content: message.content,
     streaming: false,
     tools: message.tool_calls.map((call) => call.name),
+    tasks: affectedTasks(message.tool_calls),
     interrupted: message.interrupted,
     serverId: message.id,
   };
 }
 
 function localMessage(key: string, role: ChatMessageView['role'], content: string, streaming: boolean): ChatMessageView {
-  return { key, role, content, streaming, tools: [], interrupted: false, serverId: null };
+  return { key, role, content, streaming, tools: [], tasks: [], interrupted: false, serverId: null };
 }
 
 /** Applies `update` to the assistant message being streamed (always the last one while sending). */
@@ -139,6 +143,7 @@ export function chatThreadReducer(state: ChatThreadState, action: ChatThreadActi
         streaming: false,
         serverId: reply.message_id,
         tools: reply.tool_calls.length > 0 ? reply.tool_calls.map((call) => call.name) : message.tools,
+        tasks: affectedTasks(reply.tool_calls),
       }));
       return { ...finished, conversationId: reply.conversation_id, sending: false, announcement: reply.response };
     }
