@@ -23,7 +23,7 @@ import type { AppEnv } from '../types';
  */
 export const chatkitSessionRoutes = new Hono<AppEnv>()
   .post('/api/chatkit/session', requireUser(), rateLimit('session', 'user'), async (c) => {
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
     await assertChatkitVariant(c, userId);
     // `user_id` and anything else in the body is never read: identity comes from the token only.
@@ -39,7 +39,7 @@ export const chatkitSessionRoutes = new Hono<AppEnv>()
     return c.json(session);
   })
   .post('/api/chatkit/session/cancel', requireUser(), rateLimit('session', 'user'), async (c) => {
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
     const { session_id: handle } = await readJsonBody(c, SessionCancelRequestSchema);
     const result = await cancelChatkitSession({ hosted, userId, requestId: c.get('requestId') }, handle);
@@ -48,7 +48,7 @@ export const chatkitSessionRoutes = new Hono<AppEnv>()
   });
 
 /** An empty body counts as `{}` (ChatKit's first getClientSecret call may send none); anything else must be a JSON object matching `schema`. */
-async function readJsonBody<TSchema extends v.GenericSchema>(c: Context<AppEnv>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
+async function readJsonBody<E extends AppEnv, TSchema extends v.GenericSchema>(c: Context<E>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
   const text = await c.req.text();
   let json: unknown = {};
   if (text.trim() !== '') {

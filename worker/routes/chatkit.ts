@@ -9,6 +9,7 @@ import { forwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
+import { enforceRateLimit } from '../rate-limit/enforce';
 import { tagChatkitRequest } from '../middleware/signals';
 import { isStreamingRequestType } from '../../shared/chatkit';
 import type { AppEnv } from '../types';
@@ -30,7 +31,7 @@ export interface ChatkitRouteOptions {
 }
 
 /** Request headers the origin gets on `/api/v1/*` through the proxy too (contract). */
-function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
+function forwardHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
   const headers = forwardingHeaders(c);
   const authorization = c.req.header('authorization');
   if (authorization) headers.authorization = authorization;
@@ -39,7 +40,7 @@ function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
   return headers;
 }
 
-async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+async function readJsonBody<E extends AppEnv>(c: Context<E>): Promise<unknown> {
   // chatkit-python ignores Content-Type too: the body is JSON whatever the header says.
   const text = await c.req.text();
   try {
@@ -50,19 +51,16 @@ async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
 }
 
 export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {
-  // Every protocol request counts as an API call; a turn that runs the assistant (a streaming
-  // type) also counts under `chat`, like `/api/v1/chat`. Opening history alone is not a chat.
-  const limitChatTurn = rateLimit('chat', 'user');
   return new Hono<AppEnv>().post(
     '/api/chatkit',
     requireUser(),
     rateLimit('api', 'user'),
     async (c) => {
-      await assertChatkitVariant(c, c.get('userId')!);
+      await assertChatkitVariant(c, c.var.userId);
       const request = parseChatkitRequest(await readJsonBody(c));
       tagChatkitRequest(c, request);
       const config = c.get('config');
-      const userId = c.get('userId')!;
+      const userId = c.var.userId;
       const requestId = c.get('requestId');
       const browserGone = browserGoneController(c.req.raw);
       logEvent('info', 'chatkit_request', { request_id: requestId, type: request.type, user_id: userId });
@@ -82,11 +80,10 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
         browserGone,
         originStreaming: options.originStreaming ?? true,
       };
-      if (!isStreamingRequestType(request.type)) return handleChatkitRequest(ctx, request);
-      await limitChatTurn(c, async () => {
-        c.res = await handleChatkitRequest(ctx, request);
-      });
-      return c.res;
+      // Every protocol request counts as an API call (above); a turn that runs the assistant (a
+      // streaming type) also counts under `chat`, like `/api/v1/chat`. Opening history alone is not a chat.
+      if (isStreamingRequestType(request.type)) await enforceRateLimit(c, 'chat', 'user');
+      return handleChatkitRequest(ctx, request);
     },
   );
 }

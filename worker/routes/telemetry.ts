@@ -48,7 +48,7 @@ export const telemetryRoutes = new Hono<AppEnv>().post(
     }
     const parsed = v.safeParse(TelemetryBatchSchema, json);
     if (!parsed.success) throw new ApiError('bad_request', `Invalid telemetry: ${describeIssues(parsed.issues, 'body')}`);
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     if (parsed.output.user_id !== undefined && parsed.output.user_id !== userId) {
       throw new ApiError('forbidden', 'Telemetry can only be sent for the signed-in user.');
     }
