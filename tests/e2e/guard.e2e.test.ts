@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait';
@@ -24,7 +25,7 @@ async function opsFlags(...args: string[]): Promise<string> {
   return stdout;
 }
 
-const subOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub;
+const subOf = (token: string): string => decodeJwt<{ sub: string }>(token).sub;
 
 async function flagsFor(page: Page): Promise<{ chat: { variant: string; reason: string }; rollout_percent: number }> {
   return apiGet(stack.workerUrl, '/api/flags', await accessTokenOf(page));
