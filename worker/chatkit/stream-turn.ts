@@ -1,9 +1,9 @@
 import type { CustomTask, ThreadStreamEvent, WorkflowItem } from '../../shared/chatkit';
-import type { ChatReply } from '../../shared/origin';
+import type { ChatReply, ChatStreamEvent } from '../../shared/origin';
 import { logEvent } from '../lib/log';
 import { logExcerpt, OriginReadFault, utf8Length } from '../lib/origin-read';
 import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
-import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
+import { OriginStreamError, type ChatTurnSource, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
 import { assistantMessageItem, threadFromConversation, userMessageItem, workflowItem } from './thread-items';
 import { taskForToolCall } from './tool-tasks';
@@ -54,7 +54,7 @@ export const INTERRUPTED_MESSAGE = 'The answer was interrupted. Please try again
 export const ORIGIN_FAILED_MESSAGE = 'The assistant could not answer this time. Please try again.';
 
 /** A JSON-only origin's reply, replayed as the events a streaming origin would have sent. */
-async function* eventsFromReply(reply: ChatReply): AsyncGenerator<OriginChatEvent> {
+async function* eventsFromReply(reply: ChatReply): AsyncGenerator<ChatStreamEvent> {
   yield {
     name: 'start',
     data: { conversation_id: reply.conversation_id, user_message_id: reply.user_message_id, assistant_message_id: reply.message_id, title: reply.title },
@@ -106,7 +106,7 @@ class TurnTranslator {
     this.sink.send(event);
   }
 
-  async handle(event: OriginChatEvent): Promise<void> {
+  async handle(event: ChatStreamEvent): Promise<void> {
     if (event.name === 'error') return this.fail(ORIGIN_FAILED_MESSAGE, 'origin_error', event.data.message);
     if (event.name === 'start') return this.start(event.data);
     if (this.conversationId === null) throw new OriginStreamError(`the origin sent "${event.name}" before "start"`);
@@ -115,7 +115,7 @@ class TurnTranslator {
     return this.done(event.data);
   }
 
-  private async start(start: Extract<OriginChatEvent, { name: 'start' }>['data']): Promise<void> {
+  private async start(start: Extract<ChatStreamEvent, { name: 'start' }>['data']): Promise<void> {
     if (this.conversationId !== null) throw new OriginStreamError('the origin sent "start" twice');
     this.conversationId = start.conversation_id;
     this.title = start.title ?? null;
@@ -153,7 +153,7 @@ class TurnTranslator {
     return last.id;
   }
 
-  private tool(call: Extract<OriginChatEvent, { name: 'tool' }>['data']): void {
+  private tool(call: Extract<ChatStreamEvent, { name: 'tool' }>['data']): void {
     const task = taskForToolCall(call);
     if (!this.workflow) {
       this.workflow = { id: this.idsOfAnswer().workflow, createdAt: this.now(), tasks: [task] };

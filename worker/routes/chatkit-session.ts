@@ -6,6 +6,8 @@ import { hostedChatkitOrThrow } from '../chatkit-sessions/gate';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { cancelChatkitSession, createChatkitSession } from '../chatkit-sessions/sessions';
 import { ApiError } from '../lib/errors';
+import { readJsonBody } from '../lib/json-body';
+import { isJsonObject } from '../../shared/json';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import type { AppEnv } from '../types';
@@ -27,7 +29,7 @@ export const chatkitSessionRoutes = new Hono<AppEnv>()
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
     await assertChatkitVariant(c, userId);
     // `user_id` and anything else in the body is never read: identity comes from the token only.
-    const body = await readJsonBody(c, SessionRequestSchema);
+    const body = await readSessionBody(c, SessionRequestSchema);
     // Refresh: ChatKit calls getClientSecret(currentSecret) when the secret is about to expire
     // (or has). A client secret cannot be extended, so, as OpenAI's starter app does, the answer
     // is a brand-new session for the same verified user. The old secret is neither logged nor
@@ -41,25 +43,17 @@ export const chatkitSessionRoutes = new Hono<AppEnv>()
   .post('/api/chatkit/session/cancel', requireUser(), rateLimit('session', 'user'), async (c) => {
     const userId = c.var.userId;
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
-    const { session_id: handle } = await readJsonBody(c, SessionCancelRequestSchema);
+    const { session_id: handle } = await readSessionBody(c, SessionCancelRequestSchema);
     const result = await cancelChatkitSession({ hosted, userId, requestId: c.get('requestId') }, handle);
     c.header('cache-control', 'no-store');
     return c.json(result);
   });
 
 /** An empty body counts as `{}` (ChatKit's first getClientSecret call may send none); anything else must be a JSON object matching `schema`. */
-async function readJsonBody<E extends AppEnv, TSchema extends v.GenericSchema>(c: Context<E>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
-  const text = await c.req.text();
-  let json: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ApiError('bad_request', 'The request body must be JSON.');
-    }
-  }
+async function readSessionBody<E extends AppEnv, TSchema extends v.GenericSchema>(c: Context<E>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
+  const json = await readJsonBody(c, { emptyAs: {} });
   // valibot's object schemas accept arrays; the contract's bodies are JSON objects.
-  if (Array.isArray(json)) throw new ApiError('bad_request', 'The request body must be a JSON object.');
+  if (!isJsonObject(json)) throw new ApiError('bad_request', 'The request body must be a JSON object.');
   const result = v.safeParse(schema, json);
   if (!result.success) {
     // Name the field, never echo its value: a misplaced secret must not come back in an error.

@@ -3,8 +3,8 @@ import { handleChatkitRequest, type ChatkitContext } from '../chatkit/handlers';
 import { OriginClient } from '../chatkit/origin-client';
 import { parseChatkitRequest } from '../chatkit/request';
 import { browserGoneController } from '../chatkit/sse';
-import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
+import { readJsonBody } from '../lib/json-body';
 import { forwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
@@ -38,16 +38,6 @@ function forwardHeaders<E extends AppEnv>(c: Context<E>): Record<string, string>
   const language = c.req.header('accept-language');
   if (language) headers['accept-language'] = language;
   return headers;
-}
-
-async function readJsonBody<E extends AppEnv>(c: Context<E>): Promise<unknown> {
-  // chatkit-python ignores Content-Type too: the body is JSON whatever the header says.
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError('bad_request', 'The request body is not valid JSON.');
-  }
 }
 
 export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {

@@ -64,7 +64,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
       try {
         for await (const event of streamChatTurn(authFetch, request, controller.signal)) {
           if (controller.signal.aborted) return;
-          switch (event.type) {
+          switch (event.name) {
             case 'start':
               started = true;
               answering = true;
