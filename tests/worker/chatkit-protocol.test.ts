@@ -20,7 +20,7 @@ import { loadConfig } from '../../worker/middleware/load-config';
 import { requestId } from '../../worker/middleware/request-id';
 import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
 import { createChatkitRoutes } from '../../worker/routes/chatkit';
-import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit/stream-turn';
+import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit-backend/stream-turn';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
 import { signUpAndGetToken } from '../origin/client';
@@ -798,7 +798,7 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
 
   it('an origin whose messages carry no tool_calls still lists (no workflow items)', async () => {
     const { ConversationDetailSchema } = await import('../../shared/origin');
-    const { threadItemsFromMessages } = await import('../../worker/chatkit/thread-items');
+    const { threadItemsFromMessages } = await import('../../worker/chatkit-backend/thread-items');
     const detail = v.parse(ConversationDetailSchema, {
       id: 7,
       title: 't',
@@ -922,8 +922,8 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
 
 describe('an origin whose start event has no assistant_message_id', () => {
   it('keeps the older derivation in the stream: msg_<user message id>_reply and wf_<user message id>, every event valid', async () => {
-    const { streamChatTurn } = await import('../../worker/chatkit/stream-turn');
-    const { OriginClient } = await import('../../worker/chatkit/origin-client');
+    const { streamChatTurn } = await import('../../worker/chatkit-backend/stream-turn');
+    const { OriginClient } = await import('../../worker/chatkit-backend/origin-client');
     const sent: ThreadStreamEvent[] = [];
     const sink = {
       send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)),

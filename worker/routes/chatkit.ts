@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { handleChatkitRequest, type ChatkitContext } from '../chatkit/handlers';
-import { OriginClient } from '../chatkit/origin-client';
-import { parseChatkitRequest } from '../chatkit/request';
-import { browserGoneController } from '../chatkit/sse';
+import { handleChatkitRequest, type ChatkitContext } from '../chatkit-backend/handlers';
+import { OriginClient } from '../chatkit-backend/origin-client';
+import { parseChatkitRequest } from '../chatkit-backend/request';
+import { browserGoneController } from '../chatkit-backend/sse';
 import { logEvent } from '../lib/log';
 import { readJsonBody } from '../lib/json-body';
 import { forwardingHeaders } from '../lib/proxy';
@@ -17,7 +17,7 @@ import type { AppEnv } from '../types';
 /**
  * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (contract: "Two
  * ChatKit modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
- * (worker/chatkit/handlers.ts); the user comes from the verified token only. The app-level body
+ * (worker/chatkit-backend/handlers.ts); the user comes from the verified token only. The app-level body
  * size limit already applies (it covers `/api/*`).
  */
 
