@@ -21,7 +21,7 @@ import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText, utf8Len
 import { MAX_SSE_EVENT_CHARS, readServerSentEvents, SseEventTooLargeError } from '../../shared/sse';
 
 /**
- * Typed calls to the origin's own `/api/v1` (contract: "The origin's own contract"), as the
+ * Typed calls to the origin's own `/api/v1` (its schemas: shared/origin.ts), as the
  * ChatKit adapter needs them. Every call carries the verified user as `X-User-Id` (the only
  * identity the origin trusts) and the request id; every body is validated with shared/origin.ts.
  *
@@ -40,7 +40,7 @@ export interface OriginClientOptions {
   /** Aborts every call, e.g. when the browser hangs up. */
   signal?: AbortSignal;
   /** Extra headers for the origin, as the proxy would forward them (`authorization`, `x-forwarded-*`…). */
-  forwardHeaders?: Record<string, string>;
+  originRequestHeaders?: Record<string, string>;
   /** Read caps and the stream idle deadline (config `originLimits`). */
   limits: OriginLimits;
 }
@@ -146,8 +146,8 @@ export class OriginClient {
    * deadline stays armed until the caller has read the body (it is read right away here).
    */
   private async call(call: CallOptions, { timeoutCoversBody } = { timeoutCoversBody: true }): Promise<Response> {
-    const { originUrl, userId, requestId, timeoutMs, signal, forwardHeaders } = this.options;
-    const headers = new Headers(forwardHeaders);
+    const { originUrl, userId, requestId, timeoutMs, signal, originRequestHeaders } = this.options;
+    const headers = new Headers(originRequestHeaders);
     headers.set('accept', call.accept);
     headers.set('x-user-id', userId);
     headers.set('x-request-id', requestId);

@@ -10,7 +10,7 @@ import { taskForToolCall } from './tool-tasks';
 
 /**
  * One chat turn, translated from the origin's chat events (`start`, `tool`*, `delta`*, `done` |
- * `error`) into ChatKit's stream, in chatkit-python's order (fact sheet §4 a/b):
+ * `error`) into ChatKit's stream, in chatkit-python's order:
  *
  *   thread.created (new thread only, untitled)
  *   thread.item.done            the user message, with the origin's id
@@ -78,7 +78,7 @@ interface OpenAnswer {
   bytes: number;
 }
 
-/** The state machine behind {@link streamChatTurn}; one instance per turn. */
+/** The state machine behind {@link relayTurnAsChatkitEvents}; one instance per turn. */
 class TurnTranslator {
   finished = false;
   private conversationId: number | null = null;
@@ -269,7 +269,7 @@ class TurnTranslator {
  * returns when the turn is over. Never throws: any failure becomes an `error` event. If the
  * browser leaves, reading stops and the origin stream is cancelled.
  */
-export async function streamChatTurn(sink: ChatkitEventSink, source: ChatTurnSource, turn: ChatTurn): Promise<void> {
+export async function relayTurnAsChatkitEvents(sink: ChatkitEventSink, source: ChatTurnSource, turn: ChatTurn): Promise<void> {
   const events = source.kind === 'stream' ? source.events : eventsFromReply(source.reply);
   const translator = new TurnTranslator(sink, turn);
   try {

@@ -22,7 +22,7 @@ const SINGLE_IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
  * What the worker itself tells the origin about a request: the client's address (from the edge),
  * the scheme it came in on, and the request id. Every call to the origin carries these.
  */
-export function forwardingHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
+export function edgeForwardingHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
   const headers: Record<string, string> = {
     'x-forwarded-proto': requestUrl(c.req.raw).protocol.replace(':', ''),
     'x-request-id': c.get('requestId'),
@@ -61,7 +61,7 @@ export async function proxyToOrigin<E extends AppEnv>(c: Context<E>, options: Pr
   const allowed = options.passHeaders?.length ? new Set([...FORWARDED_REQUEST_HEADER_SET, ...options.passHeaders]) : FORWARDED_REQUEST_HEADER_SET;
   const headers = new Headers();
   for (const [name, value] of incoming.headers) if (allowed.has(name)) headers.set(name, value);
-  for (const [name, value] of Object.entries(forwardingHeaders(c))) headers.set(name, value);
+  for (const [name, value] of Object.entries(edgeForwardingHeaders(c))) headers.set(name, value);
   for (const [name, value] of Object.entries(options.setHeaders ?? {})) headers.set(name, value);
 
   const timeout = new AbortController();

@@ -13,7 +13,7 @@ import { rateLimit } from '../middleware/rate-limit';
 import type { AppEnv } from '../types';
 
 /**
- * Hosted-mode ChatKit sessions (contract: "Two ChatKit modes").
+ * Hosted-mode ChatKit sessions (README "ChatKit: two modes").
  *
  * `POST /api/chatkit/session`        → `{client_secret, session_id, expires_at}` for the token's user
  * `POST /api/chatkit/session/cancel` → `{session_id, status}` for one of the caller's own sessions

@@ -5,7 +5,7 @@ import { parseChatkitRequest } from '../chatkit-backend/request';
 import { browserGoneController } from '../chatkit-backend/sse';
 import { logEvent } from '../lib/log';
 import { readJsonBody } from '../lib/json-body';
-import { forwardingHeaders } from '../lib/proxy';
+import { edgeForwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
@@ -15,8 +15,8 @@ import { isStreamingRequestType } from '../../shared/chatkit';
 import type { AppEnv } from '../types';
 
 /**
- * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (contract: "Two
- * ChatKit modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
+ * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (README "ChatKit:
+ * two modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
  * (worker/chatkit-backend/handlers.ts); the user comes from the verified token only. The app-level body
  * size limit already applies (it covers `/api/*`).
  */
@@ -30,9 +30,9 @@ export interface ChatkitRouteOptions {
   originStreaming?: boolean;
 }
 
-/** Request headers the origin gets on `/api/v1/*` through the proxy too (contract). */
-function forwardHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
-  const headers = forwardingHeaders(c);
+/** Request headers the origin gets on `/api/v1/*` through the proxy too (README "The contract"). */
+function originRequestHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
+  const headers = edgeForwardingHeaders(c);
   const authorization = c.req.header('authorization');
   if (authorization) headers.authorization = authorization;
   const language = c.req.header('accept-language');
@@ -63,7 +63,7 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
           timeoutMs: config.originTimeoutMs,
           limits: config.originLimits,
           signal: browserGone.signal,
-          forwardHeaders: forwardHeaders(c),
+          originRequestHeaders: originRequestHeaders(c),
         }),
         userId,
         requestId,

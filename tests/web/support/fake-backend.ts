@@ -1,5 +1,5 @@
 /**
- * A stand-in for the worker, speaking the HTTP contract (shared/design/contract.md) through a
+ * A stand-in for the worker, speaking the HTTP contract (README "The contract") through a
  * stubbed global `fetch`: no network, realistic bodies, and every request recorded.
  */
 import { base64url } from 'jose';

@@ -39,7 +39,7 @@ function toChatStreamEvent(event: string, data: string): ChatStreamEvent | null 
  * `done` or `error`). A server that answers plain JSON instead still works: its reply becomes a
  * single `done`. HTTP errors throw an ApiError before anything is yielded.
  */
-export async function* streamChatTurn(
+export async function* fetchChatTurnEvents(
   authFetch: AuthFetch,
   request: ChatTurnRequest,
   signal?: AbortSignal,

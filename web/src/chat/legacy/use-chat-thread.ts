@@ -5,7 +5,7 @@ import { useOriginApi } from '../../api/origin-api';
 import { useAuthFetch } from '../../auth/auth-context';
 import { MAX_MESSAGE_LENGTH } from '../../../../shared/origin';
 import { CONVERSATION_NOT_FOUND_TEXT } from '../chat-copy';
-import { streamChatTurn, type ChatTurnRequest } from './chat-stream';
+import { fetchChatTurnEvents, type ChatTurnRequest } from './chat-stream';
 import { chatThreadReducer, initialChatThreadState, type ChatThreadState } from './chat-thread-state';
 import { recordTelemetry } from '../../telemetry/telemetry-client';
 
@@ -63,7 +63,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
       let started = retry;
       let answering = false;
       try {
-        for await (const event of streamChatTurn(authFetch, request, controller.signal)) {
+        for await (const event of fetchChatTurnEvents(authFetch, request, controller.signal)) {
           if (controller.signal.aborted) return;
           switch (event.name) {
             case 'start':
