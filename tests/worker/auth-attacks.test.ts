@@ -2,7 +2,7 @@ import * as jose from 'jose';
 import { describe, expect, inject, it } from 'vitest';
 import { ErrorBodySchema } from '../../shared/errors';
 import * as v from 'valibot';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';
 import {

@@ -23,7 +23,7 @@ import { createChatkitRoutes } from '../../worker/routes/chatkit';
 import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit-backend/stream-turn';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 

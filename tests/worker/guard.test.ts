@@ -5,7 +5,7 @@ import { AuditLogSchema, KV_KEY_AUDIT, KV_KEY_GUARD_STATE, KV_KEY_PLAN, type Rol
 import worker from '../../worker/index';
 import type { GuardRun } from '../../worker/guard/run-guard';
 import * as v from 'valibot';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 

@@ -4,7 +4,7 @@ import { rolloutStats } from '../../shared/rollout';
 import type { SignalCounter } from '../../shared/signals';
 import { aggregatorFor, FLUSH_EVERY_EVENTS, flushEmbeddedSignals } from '../../worker/signals/sink';
 import { DurableObjectSignalQuery } from '../../worker/signals/query';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 

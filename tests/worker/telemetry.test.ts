@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../shared/errors';
 import { latencyBucket } from '../../shared/signals';
 import { DurableObjectSignalQuery } from '../../worker/signals/query';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { callWorker } from './support';
 
 /**

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import type { OriginOptions } from '../../origin/app';
+import type { OriginOptions } from '../../../origin/app';
 import { getFreePort } from '../../helpers/ports';
 import { startE2eStack, type E2eStack } from '../../e2e/support/stack';
 import { startWiredOrigin, type WiredOrigin } from './wired-origin';

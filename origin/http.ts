@@ -1,7 +1,7 @@
 /** Small HTTP helpers shared by the origin's routes: errors, ids, JSON bodies, client aborts. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isJsonObject } from '../../shared/json';
+import { isJsonObject } from '../shared/json';
 import type { OriginEnv } from './env';
 
 export type OriginErrorCode =

@@ -6,7 +6,7 @@
  * leaves the partial answer stored, marked `interrupted`.
  */
 import { Hono } from 'hono';
-import { MAX_MESSAGE_LENGTH } from '../../../shared/origin';
+import { MAX_MESSAGE_LENGTH } from '../../shared/origin';
 import { runAssistant, splitIntoDeltas, type ToolCall } from '../assistant';
 import type { OriginEnv } from '../env';
 import { clientGoneSignal, errorResponse, readJsonObject, requireUser } from '../http';
