@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { WidgetComponentSchema, WidgetRootSchema } from './chatkit-widgets';
 
 /**
- * ChatKit's self-hosted server protocol (shared/design/chatkit-protocol.md, chatkit-python v1.6.5
+ * ChatKit's self-hosted server protocol (README "ChatKit: two modes"; chatkit-python v1.6.5
  * wire names): what the web component POSTs to `/api/chatkit` and what the worker answers.
  *
  * Two deliberately different halves:

@@ -1,3 +1,4 @@
+import { isJsonObject } from './json';
 import * as v from 'valibot';
 
 /**
@@ -22,8 +23,6 @@ const UserIdListSchema = v.optional(
   [],
 );
 
-/** A JSON object (valibot's object schemas alone would also take an array). */
-const isJsonObject = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
 
 /** Unknown fields are kept (forward compatible: an older worker ignores what it does not know). */
 export const ChatkitFlagsSchema = v.pipe(v.custom<Record<string, unknown>>(isJsonObject, 'must be an object'), v.looseObject({

@@ -63,6 +63,43 @@ export const ChatStreamEventSchemas = {
 } as const;
 export type ChatStreamEventName = keyof typeof ChatStreamEventSchemas;
 
+/** One validated event of the origin's chat stream, discriminated on its SSE event `name`. */
+export type ChatStreamEvent = {
+  [Name in ChatStreamEventName]: { name: Name; data: v.InferOutput<(typeof ChatStreamEventSchemas)[Name]> };
+}[ChatStreamEventName];
+
+/** An event of a known name broke the contract: its data is not JSON, or not of its schema's shape. */
+export class ChatStreamEventError extends Error {
+  constructor(
+    readonly eventName: ChatStreamEventName,
+    readonly fault: 'not_json' | 'wrong_shape',
+    /** valibot's summary of what is wrong (`wrong_shape` only). */
+    readonly issues = '',
+  ) {
+    super(fault === 'not_json' ? `the "${eventName}" event is not JSON` : `the "${eventName}" event has an unexpected shape: ${issues}`);
+    this.name = 'ChatStreamEventError';
+  }
+}
+
+/**
+ * The one reader of the origin's chat events, for the worker's ChatKit adapter and the SPA's
+ * legacy chat: `null` for an event name this contract does not know (a newer origin may add
+ * some), the validated event otherwise; throws ChatStreamEventError on a broken one.
+ */
+export function parseChatStreamEvent(event: string, data: string): ChatStreamEvent | null {
+  if (!Object.hasOwn(ChatStreamEventSchemas, event)) return null;
+  const name = event as ChatStreamEventName;
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw new ChatStreamEventError(name, 'not_json');
+  }
+  const result = v.safeParse(ChatStreamEventSchemas[name], json);
+  if (!result.success) throw new ChatStreamEventError(name, 'wrong_shape', v.summarize(result.issues));
+  return { name, data: result.output } as ChatStreamEvent;
+}
+
 export const ConversationSchema = v.looseObject({
   id: v.number(),
   title: v.nullable(v.string()),

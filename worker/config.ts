@@ -54,7 +54,7 @@ export interface SignalsConfig {
   analyticsEngine: { accountId: string; apiToken: string; dataset: string; apiBaseUrl: string } | null;
 }
 
-/** Optional `POST /chatkit/sessions` overrides (see worker/chatkit-sessions/session-params.ts). */
+/** Optional `POST /chatkit/sessions` overrides (see worker/chatkit-hosted/session-params.ts). */
 export interface ChatkitSessionOptions {
   ttlSeconds: number | null;
   maxRequestsPerMinute: number | null;

@@ -118,7 +118,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     let originUrl = options.externalOriginUrl;
     if (!originUrl) {
       originUrl = `http://127.0.0.1:${options.originPort}`;
-      const origin = spawn(bin(root, 'tsx'), [join(root, 'tests/origin/main.ts')], {
+      const origin = spawn(bin(root, 'tsx'), [join(root, 'origin/main.ts')], {
         cwd: root,
         detached: true,
         env: {

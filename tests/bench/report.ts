@@ -308,7 +308,8 @@ function microRows(report: Report): string[][] {
   ];
   const flags = dev.flags;
   return [
-    row('verifyAccessToken (EdDSA, warm JWKS)', 'jwt', 'jose jwtVerify + claim checks'),
+    row('token check (EdDSA, warm JWKS, token cache off)', 'jwt', 'jose jwtVerify + claim checks'),
+    row('verifyAccessToken, token seen before', 'jwtCached', 'a hit in the verified-token cache (SHA-256 of the token)'),
     row(
       'FlagsStore.snapshot + resolveFlags (warm)',
       'flags',

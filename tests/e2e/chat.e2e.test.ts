@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -7,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, Task } from '../../shared/origin';
 import { waitFor } from '../helpers/wait';
 import { accessTokenOf, apiGet, chatVariantOf, signUpInBrowser } from './support/app';
-import { launchChromium, newContext, SCREENSHOT_DIR } from './support/browser';
-import { startE2eStack, type E2eStack } from './support/stack';
+import { newContext, SCREENSHOT_DIR } from './support/browser';
+import type { E2eStack } from './support/stack';
+import { startStackAndBrowser, stopStackAndBrowser } from './support/suite';
 
 /**
  * Real Chromium → the worker under `wrangler dev` (local KV, Durable Objects, static assets,
@@ -34,14 +34,10 @@ async function untilWorkerSeesRollout(percent: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+  [stack, browser] = await startStackAndBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stopAndClean();
-});
+afterAll(() => stopStackAndBrowser(stack, browser));
 
 describe('walking skeleton: browser → worker → origin and back', () => {
   it('signs up, chats on the legacy page, and the task exists for that user only', async () => {

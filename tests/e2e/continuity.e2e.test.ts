@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait';
 import { accessTokenOf, apiGet, chatVariantOf, signUpInBrowser } from './support/app';
-import { launchChromium, newContext, SCREENSHOT_DIR } from './support/browser';
+import { newContext, SCREENSHOT_DIR } from './support/browser';
 import { pageProblemsOf } from './support/page-problems';
-import { startE2eStack, type E2eStack } from './support/stack';
+import type { E2eStack } from './support/stack';
+import { startStackAndBrowser, stopStackAndBrowser } from './support/suite';
 
 /**
  * One conversation across both chats, in real Chromium against `wrangler dev` and the reference
@@ -46,15 +46,11 @@ const conversationIdOf = (page: Page): number | null => {
 };
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+  [stack, browser] = await startStackAndBrowser();
   expect(await opsFlags('rollout', '100')).toContain('→ 100');
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stopAndClean();
-});
+afterAll(() => stopStackAndBrowser(stack, browser));
 
 describe('rollback while the ChatKit page is open', () => {
   it('the next send lands in the legacy chat, same conversation, message kept, no reload; rollback off + reload is ChatKit on the same /chat/<id>', async () => {

@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait';
 import { accessTokenOf, apiGet, chatVariantOf, signUpInBrowser } from './support/app';
-import { launchChromium, newContext, SCREENSHOT_DIR } from './support/browser';
+import { newContext, SCREENSHOT_DIR } from './support/browser';
 import { pageProblemsOf } from './support/page-problems';
-import { startE2eStack, type E2eStack } from './support/stack';
+import type { E2eStack } from './support/stack';
+import { startStackAndBrowser, stopStackAndBrowser } from './support/suite';
 
 /**
  * The guarded rollout end to end: real Chromium, the worker under `wrangler dev` (signals in the
@@ -24,7 +26,7 @@ async function opsFlags(...args: string[]): Promise<string> {
   return stdout;
 }
 
-const subOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub;
+const subOf = (token: string): string => decodeJwt<{ sub: string }>(token).sub;
 
 async function flagsFor(page: Page): Promise<{ chat: { variant: string; reason: string }; rollout_percent: number }> {
   return apiGet(stack.workerUrl, '/api/flags', await accessTokenOf(page));
@@ -54,14 +56,10 @@ async function chatkitSend(page: Page, text: string, fails = false): Promise<voi
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  [stack, browser] = await Promise.all([startE2eStack(), launchChromium()]);
+  [stack, browser] = await startStackAndBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stopAndClean();
-});
+afterAll(() => stopStackAndBrowser(stack, browser));
 
 describe('guarded rollout', () => {
   it('ChatKit failing its users is rolled back by one guard run; the user continues in the legacy chat with the conversation intact', async () => {

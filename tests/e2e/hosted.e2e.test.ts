@@ -3,8 +3,9 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-chatkit';
 import { chatVariantOf, signUpInBrowser } from './support/app';
-import { launchChromium, newContext, SCREENSHOT_DIR } from './support/browser';
-import { startE2eStack, type E2eStack } from './support/stack';
+import { newContext, SCREENSHOT_DIR } from './support/browser';
+import type { E2eStack } from './support/stack';
+import { startStackAndBrowser, stopStackAndBrowser } from './support/suite';
 
 /**
  * Hosted mode end to end: the ChatKit element (local stand-in) calls the page's
@@ -18,21 +19,17 @@ let browser: Browser;
 
 beforeAll(async () => {
   openai = await startFakeOpenAI();
-  [stack, browser] = await Promise.all([
-    startE2eStack({
-      CHATKIT_MODE: 'hosted',
-      OPENAI_API_KEY: openai.apiKey,
-      CHATKIT_WORKFLOW_ID: 'wf_e2e_calm_orbit',
-      OPENAI_BASE_URL: openai.url,
-    }),
-    launchChromium(),
-  ]);
+  [stack, browser] = await startStackAndBrowser({
+    CHATKIT_MODE: 'hosted',
+    OPENAI_API_KEY: openai.apiKey,
+    CHATKIT_WORKFLOW_ID: 'wf_e2e_calm_orbit',
+    OPENAI_BASE_URL: openai.url,
+  });
   await stack.kv.put('flags', JSON.stringify({ chatkit: { rollout_percent: 100 } }));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stopAndClean();
+  await stopStackAndBrowser(stack, browser);
   await openai?.close();
 });
 

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatSession, SessionCreateParams } from 'openai/resources/beta/chatkit';
+import { isJsonObject } from '../../shared/json';
 import { openAIError, type OpenAIErrorResponse } from './openai-errors';
 
 type Schema =
@@ -73,8 +74,6 @@ function describeType(value: unknown): string {
   }
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const invalidType = (path: string, expected: string, value: unknown) =>
   openAIError(400, `Invalid type for '${path}': expected ${expected}, but got ${describeType(value)} instead.`, {
@@ -138,7 +137,7 @@ function validate(schema: Schema, value: unknown, path: string): OpenAIErrorResp
       if (typeof value === 'boolean' || typeof value === 'number') return undefined;
       return invalidType(path, 'one of a string, a boolean, or a number', value);
     case 'record': {
-      if (!isPlainObject(value)) return invalidType(path, 'an object', value);
+      if (!isJsonObject(value)) return invalidType(path, 'an object', value);
       for (const [key, entry] of Object.entries(value)) {
         if (key.length > schema.maxKeyLength) {
           return openAIError(
@@ -153,7 +152,7 @@ function validate(schema: Schema, value: unknown, path: string): OpenAIErrorResp
       return undefined;
     }
     case 'object': {
-      if (!isPlainObject(value)) return invalidType(path, 'an object', value);
+      if (!isJsonObject(value)) return invalidType(path, 'an object', value);
       const at = (key: string) => (path ? `${path}.${key}` : key);
       for (const key of Object.keys(value)) {
         if (!(key in schema.properties)) {
@@ -181,7 +180,7 @@ function validate(schema: Schema, value: unknown, path: string): OpenAIErrorResp
 export type ParseResult = { ok: true; params: SessionCreateParams } | { ok: false; error: OpenAIErrorResponse };
 
 export function parseSessionCreateParams(body: unknown): ParseResult {
-  if (!isPlainObject(body)) {
+  if (!isJsonObject(body)) {
     return {
       ok: false,
       error: openAIError(400, `Invalid type for body: expected an object, but got ${describeType(body)} instead.`, {

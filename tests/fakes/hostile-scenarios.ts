@@ -3,6 +3,8 @@
  * what happened. No Node imports: worker tests inside workerd use this file too.
  */
 
+import { base64url } from 'jose';
+
 export type Scenario =
   /**
    * Exactly these header lines (CRLF-joined, sent as given; `{{base}}` becomes the base URL the
@@ -25,12 +27,7 @@ export interface ScenarioStats {
   connections: number;
 }
 
-function encodeScenario(scenario: Scenario): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(scenario));
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+const encodeScenario = (scenario: Scenario): string => base64url.encode(JSON.stringify(scenario));
 
 /** The base URL to use as the worker's `ORIGIN_URL` for one scenario. */
 export function scenarioUrl(originUrl: string, scenario: Scenario): string {

@@ -4,6 +4,8 @@
  * the fake falls back to answering normally.
  */
 
+import { isJsonObject } from '../../shared/json';
+
 export const FAKE_MODES = ['ok', '401', '403', '429', '500', '503', 'hang', 'reset'] as const;
 export type FakeMode = (typeof FAKE_MODES)[number];
 
@@ -20,10 +22,10 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 export function parseModeSetting(input: unknown): ModeSetting | string {
   const candidate = typeof input === 'string' ? { mode: input } : input;
-  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+  if (!isJsonObject(candidate)) {
     return 'expected {"mode": …, "times"?: number, "retry_after"?: number}';
   }
-  const { mode, times, retry_after } = candidate as Record<string, unknown>;
+  const { mode, times, retry_after } = candidate;
   if (typeof mode !== 'string' || !(FAKE_MODES as readonly string[]).includes(mode)) {
     return `"mode" must be one of ${FAKE_MODES.join(', ')}`;
   }

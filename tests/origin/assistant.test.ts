@@ -9,8 +9,8 @@ import {
   runAssistant,
   splitIntoDeltas,
   type Intent,
-} from './assistant';
-import { OriginStore, type Task } from './store';
+} from '../../origin/assistant';
+import { OriginStore, type Task } from '../../origin/store';
 
 const task = (id: number, title: string, completed = false): Task => ({
   id,

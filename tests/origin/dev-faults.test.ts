@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOriginApp } from './app';
+import { createOriginApp } from '../../origin/app';
 
 /** The reference origin's `/__dev/faults` switch (routes/dev-faults.ts), through the app itself. */
 describe('/__dev/faults', () => {

@@ -19,10 +19,10 @@ import {
   TaskSchema,
   type ChatStreamEventName,
 } from '../../shared/origin';
-import type { EchoReply } from './routes/test-routes';
-import { readSseEvents, signUpAndGetToken, type SseEvent } from './client';
-import type { RecordedRequest } from './recorder';
-import { startOrigin, type RunningOrigin } from './server';
+import type { EchoReply } from '../../origin/routes/test-routes';
+import { readSseEvents, signUpAndGetToken, type SseEvent } from '../../origin/client';
+import type { RecordedRequest } from '../../origin/recorder';
+import { startOrigin, type RunningOrigin } from '../../origin/server';
 
 const CHUNK_DELAY_MS = 20;
 const WORKER_URL = 'http://127.0.0.1:8787';
@@ -740,7 +740,7 @@ describe('/api/v1/__test/* (testRoutes on)', () => {
 
 describe('main.ts', () => {
   it('starts on ORIGIN_PORT, prints its URL, and exits cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/origin/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
       env: { ...process.env, ORIGIN_PORT: '0', ORIGIN_TEST_ROUTES: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELP_REPLY } from '../origin/assistant';
-import { signUpAndGetToken, type SignedUpUser } from '../origin/client';
+import { HELP_REPLY } from '../../origin/assistant';
+import { signUpAndGetToken, type SignedUpUser } from '../../origin/client';
 import { waitFor } from '../helpers/wait';
 import { signUpInBrowser } from '../e2e/support/app';
 import { launchChromium, newContext } from '../e2e/support/browser';

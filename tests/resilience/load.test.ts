@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpAndGetToken, type SignedUpUser } from '../origin/client';
+import { signUpAndGetToken, type SignedUpUser } from '../../origin/client';
 import { waitFor } from '../helpers/wait';
 import { startE2eStack, type E2eStack } from '../e2e/support/stack';
 import { resilienceFigure } from '../worker/tally';

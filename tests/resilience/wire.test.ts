@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpAndGetToken, type SignedUpUser } from '../origin/client';
+import { signUpAndGetToken, type SignedUpUser } from '../../origin/client';
 import { waitFor } from '../helpers/wait';
 import { resilienceFigure } from '../worker/tally';
 import { rawExchange, type RawExchange, type RawOptions } from './support/raw-http';

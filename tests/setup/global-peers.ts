@@ -5,7 +5,7 @@ import { startFakeOpenAI } from '../fakes/openai-chatkit';
 import { startHostileOrigin } from '../fakes/hostile-origin';
 import { startTestIssuer } from '../fakes/test-issuer';
 import { startUpstashStack } from '../fakes/upstash-control';
-import { startOrigin } from '../origin/server';
+import { startOrigin } from '../../origin/server';
 
 /**
  * Real Node peers for the worker tests, started once per `npm test` run. Tests inside workerd

@@ -1,35 +1,13 @@
-import type { UseChatKitOptions } from '@openai/chatkit-react';
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_PROMPTS, WELCOME_TEXT } from '../../web/src/chat/chat-copy';
 import { FakeBackend, bearerOf, contractError, flags, json, task } from './support/fake-backend';
+import { chatkitCalls as chatkit, latestChatkitOptions, resetChatkitCalls } from './support/chatkit-react-mock';
 import { renderApp } from './support/render';
 
-/** What the app handed to useChatKit, and how often <ChatKit> was mounted. */
-const chatkit = vi.hoisted(() => ({ options: [] as unknown[], mounts: 0, threadIds: [] as Array<string | null> }));
+vi.mock('@openai/chatkit-react', () => import('./support/chatkit-react-mock'));
 
-vi.mock('@openai/chatkit-react', async () => {
-  const React = await import('react');
-  return {
-    useChatKit(options: unknown) {
-      chatkit.options.push(options);
-      return {
-        control: { options, handlers: {}, setInstance() {} },
-        async setThreadId(threadId: string | null) {
-          chatkit.threadIds.push(threadId);
-        },
-      };
-    },
-    ChatKit({ className }: { className?: string }) {
-      React.useEffect(() => {
-        chatkit.mounts += 1;
-      }, []);
-      return React.createElement('div', { 'data-testid': 'chatkit-element', className });
-    },
-  };
-});
-
-const latestOptions = () => chatkit.options.at(-1) as UseChatKitOptions;
+const latestOptions = latestChatkitOptions;
 
 let backend: FakeBackend;
 
@@ -39,9 +17,7 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  chatkit.options.length = 0;
-  chatkit.mounts = 0;
-  chatkit.threadIds.length = 0;
+  resetChatkitCalls();
   backend = new FakeBackend().install();
   vi.spyOn(console, 'warn').mockImplementation(() => {});
 });

@@ -3,7 +3,6 @@
  * URLs, history that keeps tool steps and stopped answers, retry from the origin, the message
  * limit, and the legacy chat's polish (rename, task circles, other tabs).
  */
-import type { UseChatKitOptions } from '@openai/chatkit-react';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONVERSATION_NOT_FOUND_TEXT } from '../../web/src/chat/chat-copy';
@@ -12,29 +11,12 @@ import { CHATKIT_SWITCHED_OFF_NOTICE, HANDOFF_SENT_NOTICE } from '../../web/src/
 import { SIGNED_OUT_ELSEWHERE_NOTICE } from '../../web/src/tabs/use-sign-out-across-tabs';
 import { tooLongMessage } from '../../shared/origin';
 import { FakeBackend, contractError, conversation, flags, json, sseResponse, sseStream, task } from './support/fake-backend';
+import { chatkitCalls as chatkit, latestChatkitOptions, resetChatkitCalls } from './support/chatkit-react-mock';
 import { renderApp } from './support/render';
 
-const chatkit = vi.hoisted(() => ({ options: [] as unknown[], threadIds: [] as Array<string | null> }));
+vi.mock('@openai/chatkit-react', () => import('./support/chatkit-react-mock'));
 
-vi.mock('@openai/chatkit-react', async () => {
-  const React = await import('react');
-  return {
-    useChatKit(options: unknown) {
-      chatkit.options.push(options);
-      return {
-        control: { options, handlers: {}, setInstance() {} },
-        async setThreadId(threadId: string | null) {
-          chatkit.threadIds.push(threadId);
-        },
-      };
-    },
-    ChatKit({ className }: { className?: string }) {
-      return React.createElement('div', { 'data-testid': 'chatkit-element', className });
-    },
-  };
-});
-
-const latestOptions = () => chatkit.options.at(-1) as UseChatKitOptions;
+const latestOptions = latestChatkitOptions;
 const main = () => document.querySelector('main.app-main');
 const input = () => screen.getByTestId('chat-input') as HTMLTextAreaElement;
 
@@ -45,8 +27,7 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  chatkit.options.length = 0;
-  chatkit.threadIds.length = 0;
+  resetChatkitCalls();
   backend = new FakeBackend().install();
   vi.spyOn(console, 'warn').mockImplementation(() => {});
 });

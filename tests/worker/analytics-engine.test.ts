@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GuardRun, RolloutReport } from '../../shared/rollout';
-import { signUpAndGetToken } from '../origin/client';
+import { pinVariants, signUpUsers, type User } from './rollout-support';
 import { callWorker } from './support';
 
 /**
@@ -24,16 +24,12 @@ const overrides = () => ({
   OPS_TOKEN,
 });
 
-interface User {
-  token: string;
-  userId: string;
-}
 let chatkitUser: User;
 let legacyUser: User;
 
 beforeAll(async () => {
-  [chatkitUser, legacyUser] = await Promise.all([signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL)]);
-  await env.FLAGS.put('flags', JSON.stringify({ chatkit: { rollout_percent: 10, allow_users: [chatkitUser.userId], deny_users: [legacyUser.userId] } }));
+  [chatkitUser, legacyUser] = (await signUpUsers(2)) as [User, User];
+  await pinVariants(10, { chatkit: [chatkitUser], legacy: [legacyUser] });
   await env.FLAGS.put('rollout_plan', JSON.stringify({ stages: [10, 50, 100], min_turns: 3, max_error_delta: 2, max_ttft_ratio: 50, dwell_seconds: 0 }));
   await env.FLAGS.put('rollout_guard_state', JSON.stringify({ stage_percent: 10, stage_entered_at: new Date(Date.now() - 3_600_000).toISOString() }));
 });

@@ -1,7 +1,8 @@
+import * as jose from 'jose';
 import { describe, expect, inject, it } from 'vitest';
 import { ErrorBodySchema } from '../../shared/errors';
 import * as v from 'valibot';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';
 import {
@@ -37,8 +38,7 @@ const flipSignatureChar = (token: string) => {
 };
 const edPublicKeyBytes = async () => {
   const ed = (await issuerJwks()).keys.find((key) => key.kid === 'test-ed');
-  const x = ed!.x!.replace(/-/g, '+').replace(/_/g, '/');
-  return Uint8Array.from(atob(x + '='.repeat((4 - (x.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  return jose.base64url.decode(ed!.x!);
 };
 
 const cases: AttackCase[] = [

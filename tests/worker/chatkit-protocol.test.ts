@@ -20,10 +20,10 @@ import { loadConfig } from '../../worker/middleware/load-config';
 import { requestId } from '../../worker/middleware/request-id';
 import { readServerSentEvents, type ServerSentEvent } from '../../shared/sse';
 import { createChatkitRoutes } from '../../worker/routes/chatkit';
-import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit/stream-turn';
+import { ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit-backend/stream-turn';
 import type { AppEnv } from '../../worker/types';
 import { waitFor } from '../helpers/wait';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 
@@ -225,7 +225,7 @@ function expectEmptyItems(thread: v.InferOutput<typeof ThreadSchema>): void {
 // --- chat turns ------------------------------------------------------------------------------------
 
 
-/** The fact sheet's order for a new thread whose reply ran one task tool (streamed or JSON origin alike). */
+/** chatkit-python's order (worker/chatkit-backend/stream-turn.ts) for a new thread whose reply ran one task tool (streamed or JSON origin alike). */
 const NEW_THREAD_WITH_TOOL_CALL = [
   'thread.created',
   'thread.item.done user_message',
@@ -798,7 +798,7 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
 
   it('an origin whose messages carry no tool_calls still lists (no workflow items)', async () => {
     const { ConversationDetailSchema } = await import('../../shared/origin');
-    const { threadItemsFromMessages } = await import('../../worker/chatkit/thread-items');
+    const { threadItemsFromMessages } = await import('../../worker/chatkit-backend/thread-items');
     const detail = v.parse(ConversationDetailSchema, {
       id: 7,
       title: 't',
@@ -922,8 +922,8 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
 
 describe('an origin whose start event has no assistant_message_id', () => {
   it('keeps the older derivation in the stream: msg_<user message id>_reply and wf_<user message id>, every event valid', async () => {
-    const { streamChatTurn } = await import('../../worker/chatkit/stream-turn');
-    const { OriginClient } = await import('../../worker/chatkit/origin-client');
+    const { relayTurnAsChatkitEvents } = await import('../../worker/chatkit-backend/stream-turn');
+    const { OriginClient } = await import('../../worker/chatkit-backend/origin-client');
     const sent: ThreadStreamEvent[] = [];
     const sink = {
       send: (event: ThreadStreamEvent) => void sent.push(v.parse(ThreadStreamEventSchema, event)),
@@ -942,7 +942,7 @@ describe('an origin whose start event has no assistant_message_id', () => {
     }
     const limits = { streamIdleMs: 30_000, maxAnswerBytes: 1_048_576, maxJsonBytes: 4_194_304 };
     const client = new OriginClient({ originUrl: 'http://127.0.0.1:9', userId: 'u', requestId: 'r', timeoutMs: 1000, limits });
-    await streamChatTurn(sink, { kind: 'stream', events: olderOrigin() }, { kind: 'add', message: 'show my tasks', client, requestId: 'r' });
+    await relayTurnAsChatkitEvents(sink, { kind: 'stream', events: olderOrigin() }, { kind: 'add', message: 'show my tasks', client, requestId: 'r' });
     expectWellFormedTurn(sent);
     expect(ofType(sent, 'thread.item.done').map((event) => event.item.id)).toEqual(['msg_9', 'wf_9', 'msg_9_reply']);
   });

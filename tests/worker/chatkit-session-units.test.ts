@@ -1,8 +1,8 @@
 import { APIConnectionError, APIConnectionTimeoutError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildSessionCreateParams } from '../../worker/chatkit-sessions/session-params';
-import { openSessionHandle, sealSessionHandle } from '../../worker/chatkit-sessions/session-handle';
-import { retryOnce } from '../../worker/chatkit-sessions/retry';
+import { buildSessionCreateParams } from '../../worker/chatkit-hosted/session-params';
+import { openSessionHandle, sealSessionHandle } from '../../worker/chatkit-hosted/session-handle';
+import { retryOnce } from '../../worker/chatkit-hosted/retry';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   isTransientForCreate,
@@ -10,7 +10,7 @@ import {
   retryAfterSeconds,
   toApiError,
   type UpstreamFailureContext,
-} from '../../worker/chatkit-sessions/upstream-errors';
+} from '../../worker/chatkit-hosted/upstream-errors';
 import { parseConfig } from '../../worker/config';
 import { ApiError } from '../../worker/lib/errors';
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { ErrorBodySchema } from '../../shared/errors';
 import { FlagsResponseSchema } from '../../shared/flags';
 import { SessionCancelResponseSchema, SessionResponseSchema, type SessionResponse } from '../../shared/session';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { callWorker } from './support';
 import { resilienceFigure } from './tally';
 

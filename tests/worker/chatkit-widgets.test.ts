@@ -13,7 +13,7 @@ import {
 import { ListViewSchema, type ListViewItem } from '../../shared/chatkit-widgets';
 import { ErrorBodySchema } from '../../shared/errors';
 import { TaskListSchema, type Task } from '../../shared/origin';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { callWorker } from './support';
 
 /**

@@ -5,7 +5,7 @@ import { AuditLogSchema, KV_KEY_AUDIT, KV_KEY_GUARD_STATE, KV_KEY_PLAN, type Rol
 import worker from '../../worker/index';
 import type { GuardRun } from '../../worker/guard/run-guard';
 import * as v from 'valibot';
-import { signUpAndGetToken } from '../origin/client';
+import { pinVariants, signUpUsers, type User } from './rollout-support';
 import { loggedEvents } from './log-lines';
 import { callWorker } from './support';
 
@@ -18,16 +18,12 @@ import { callWorker } from './support';
 const OPS_TOKEN = 'ops-token-for-the-workerd-tests-0123456789';
 const withOps = { OPS_TOKEN };
 
-interface User {
-  token: string;
-  userId: string;
-}
 let chatkitUser: User;
 let legacyUser: User;
 
 beforeAll(async () => {
-  [chatkitUser, legacyUser] = await Promise.all([signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL)]);
-  await env.FLAGS.put('flags', JSON.stringify({ chatkit: { rollout_percent: 10, allow_users: [chatkitUser.userId], deny_users: [legacyUser.userId] } }));
+  [chatkitUser, legacyUser] = (await signUpUsers(2)) as [User, User];
+  await pinVariants(10, { chatkit: [chatkitUser], legacy: [legacyUser] });
 });
 
 const plan = (overrides: Partial<RolloutPlan> = {}): RolloutPlan => ({

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { ThreadStreamEventSchema, type ThreadStreamEvent } from '../../shared/chatkit';
 import { ErrorBodySchema } from '../../shared/errors';
-import { INTERRUPTED_MESSAGE, ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit/stream-turn';
+import { INTERRUPTED_MESSAGE, ORIGIN_FAILED_MESSAGE } from '../../worker/chatkit-backend/stream-turn';
 import { hostileStats, registeredScenarioUrl, scenarioUrl, type Scenario, type ScenarioStats } from '../fakes/hostile-scenarios';
 import { loggedEvents } from './log-lines';
 import { uniqueMarker } from './origin-log';

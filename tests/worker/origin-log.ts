@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 
-/** What the reference origin recorded (tests/origin/recorder.ts), read over its control API. */
+/** What the reference origin recorded (origin/recorder.ts), read over its control API. */
 export interface OriginRecord {
   method: string;
   path: string;

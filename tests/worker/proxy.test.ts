@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, inject, it } from 'vitest';
 import { ErrorBodySchema } from '../../shared/errors';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { waitFor } from '../helpers/wait';
 import { originRequests, originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import * as v from 'valibot';
 import { ErrorBodySchema } from '../../shared/errors';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';
 

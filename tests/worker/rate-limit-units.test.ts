@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../worker/config';
-import { rateLimitHeaders } from '../../worker/middleware/rate-limit';
+import { rateLimitHeaders } from '../../worker/rate-limit/enforce';
 import { ipKey, userKey } from '../../worker/rate-limit/client-key';
 import { parseRule } from '../../worker/rate-limit/policies';
 import { consumeSlidingWindow, emptyWindowCounts } from '../../worker/rate-limit/sliding-window';

@@ -4,8 +4,8 @@ import { rolloutStats } from '../../shared/rollout';
 import type { SignalCounter } from '../../shared/signals';
 import { aggregatorFor, FLUSH_EVERY_EVENTS, flushEmbeddedSignals } from '../../worker/signals/sink';
 import { DurableObjectSignalQuery } from '../../worker/signals/query';
-import { signUpAndGetToken } from '../origin/client';
 import { loggedEvents } from './log-lines';
+import { countersGained, pinVariants, signUpUsers, type User } from './rollout-support';
 import { callWorker } from './support';
 
 /**
@@ -14,41 +14,17 @@ import { callWorker } from './support';
  * the guard and the report use.
  */
 
-interface User {
-  token: string;
-  userId: string;
-}
 let chatkitUser: User;
 let legacyUser: User;
 let limitedUser: User;
 
 beforeAll(async () => {
-  [chatkitUser, legacyUser, limitedUser] = await Promise.all([signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL)]);
-  // Pinned before the first request (the isolate caches flags for a few seconds). KV is per test file.
-  await env.FLAGS.put(
-    'flags',
-    JSON.stringify({ chatkit: { rollout_percent: 0, allow_users: [chatkitUser.userId, limitedUser.userId], deny_users: [legacyUser.userId] } }),
-  );
+  [chatkitUser, legacyUser, limitedUser] = (await signUpUsers(3)) as [User, User, User];
+  await pinVariants(0, { chatkit: [chatkitUser, limitedUser], legacy: [legacyUser] });
 });
 
 const originUrl = () => env.ORIGIN_URL;
 const query = new DurableObjectSignalQuery(env);
-
-/** Every counter so far, keyed `variant kind label`. */
-async function counters(): Promise<Map<string, number>> {
-  const rows = await query.counters(0, Date.now() + 60_000, 365 * 24 * 3_600_000);
-  return new Map(rows.map((row) => [`${row.variant} ${row.kind} ${row.label}`, row.count]));
-}
-
-/** Runs `action`, then answers what the counters gained (zero entries left out). */
-async function gained(action: () => Promise<void>): Promise<Record<string, number>> {
-  const before = await counters();
-  await action();
-  const after = await counters();
-  const diff: Record<string, number> = {};
-  for (const [key, count] of after) if (count !== (before.get(key) ?? 0)) diff[key] = count - (before.get(key) ?? 0);
-  return diff;
-}
 
 const bearer = (user: User) => ({ authorization: `Bearer ${user.token}` });
 const userInput = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
@@ -76,7 +52,7 @@ const histogramTotal = (diff: Record<string, number>, prefix: string) =>
 
 describe('each outcome class, recorded with the right variant', () => {
   it('ok: a ChatKit turn (with time to first token and duration) and a legacy turn', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       const ck = await chatkit(chatkitUser, { type: 'threads.create', params: { input: userInput('What can you do?') } });
       expect(await ck.text()).toContain('text_delta');
       const lg = await legacyTurn(legacyUser, 'What can you do?');
@@ -93,7 +69,7 @@ describe('each outcome class, recorded with the right variant', () => {
   it('upstream_error: the origin fails the turn with a 5xx (the /__dev/faults switch)', async () => {
     await setFault({ chat: { status: 502, users: [chatkitUser.userId, legacyUser.userId] } });
     try {
-      const diff = await gained(async () => {
+      const diff = await countersGained(async () => {
         expect((await chatkit(chatkitUser, { type: 'threads.create', params: { input: userInput('hello') } })).status).toBe(502);
         expect((await legacyTurn(legacyUser, 'hello')).status).toBe(502);
       });
@@ -104,7 +80,7 @@ describe('each outcome class, recorded with the right variant', () => {
   });
 
   it('timeout: the origin does not answer within ORIGIN_TIMEOUT_MS', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       const res = await callWorker('/api/v1/__test/hang', { headers: bearer(legacyUser) }, { ORIGIN_TIMEOUT_MS: '200' });
       expect(res.status).toBe(504);
     });
@@ -112,7 +88,7 @@ describe('each outcome class, recorded with the right variant', () => {
   });
 
   it('stream_error: the answer dies after it started (both variants)', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       const ck = await (await chatkit(chatkitUser, { type: 'threads.create', params: { input: userInput('simulate error') } })).text();
       expect(ck).toContain('text_delta');
       expect(ck).toContain('"type":"error"');
@@ -128,7 +104,7 @@ describe('each outcome class, recorded with the right variant', () => {
 
   it('rate_limited: a turn over the chat limit (429)', async () => {
     const limits = { RATE_LIMIT_CHAT: '1/60' };
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       await (await chatkit(limitedUser, { type: 'threads.create', params: { input: userInput('one') } }, limits)).text();
       const refused = await chatkit(limitedUser, { type: 'threads.create', params: { input: userInput('two') } }, limits);
       expect(refused.status).toBe(429);
@@ -138,7 +114,7 @@ describe('each outcome class, recorded with the right variant', () => {
   });
 
   it('client_error: a malformed turn (4xx), and ChatKit refused to a legacy user', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       expect((await callWorker('/api/v1/chat', { method: 'POST', headers: { ...bearer(legacyUser), 'content-type': 'application/json' }, body: '{"message": ""}' })).status).toBe(400);
       expect((await chatkit(legacyUser, { type: 'threads.list', params: {} })).status).toBe(403);
     });
@@ -146,7 +122,7 @@ describe('each outcome class, recorded with the right variant', () => {
   });
 
   it('aborted: the browser hangs up mid-answer (both variants)', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       for (const res of [
         await chatkit(chatkitUser, { type: 'threads.create', params: { input: userInput('Add a task to buy groceries and tell me a long story') } }),
         await legacyTurn(legacyUser, 'Add a task to buy groceries and tell me a long story'),
@@ -168,7 +144,7 @@ describe('each outcome class, recorded with the right variant', () => {
       .map((frame) => JSON.parse(frame.slice('data: '.length)) as { type: string; thread?: { id: string }; item?: { id: string } });
     const threadId = events.find((event) => event.type === 'thread.created')!.thread!.id;
     const itemId = events.filter((event) => event.type === 'thread.item.done').at(-1)!.item!.id;
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       expect((await chatkit(chatkitUser, { type: 'threads.list', params: {} })).status).toBe(200);
       expect((await callWorker('/api/v1/tasks', { headers: bearer(legacyUser) })).status).toBe(200);
       expect((await chatkit(chatkitUser, { type: 'items.feedback', params: { thread_id: threadId, item_ids: [itemId], kind: 'positive' } })).status).toBe(200);
@@ -182,7 +158,7 @@ describe('each outcome class, recorded with the right variant', () => {
   });
 
   it('anonymous calls and unauthorised ones record nothing (no user, no variant)', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       expect((await callWorker('/api/v1/tasks')).status).toBe(401);
       expect((await callWorker('/api/flags')).status).toBe(200);
     });

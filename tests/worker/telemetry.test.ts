@@ -3,8 +3,8 @@ import * as v from 'valibot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../shared/errors';
 import { latencyBucket } from '../../shared/signals';
-import { DurableObjectSignalQuery } from '../../worker/signals/query';
-import { signUpAndGetToken } from '../origin/client';
+import { signUpAndGetToken } from '../../origin/client';
+import { countersGained, pinVariants, signUpUsers, type User } from './rollout-support';
 import { callWorker } from './support';
 
 /**
@@ -12,30 +12,13 @@ import { callWorker } from './support';
  * resolved variant; bad input refused with the contract's errors and recorded as nothing.
  */
 
-interface User {
-  token: string;
-  userId: string;
-}
 let chatkitUser: User;
 let legacyUser: User;
 
 beforeAll(async () => {
-  [chatkitUser, legacyUser] = await Promise.all([signUpAndGetToken(env.ORIGIN_URL), signUpAndGetToken(env.ORIGIN_URL)]);
-  await env.FLAGS.put('flags', JSON.stringify({ chatkit: { rollout_percent: 0, allow_users: [chatkitUser.userId], deny_users: [legacyUser.userId] } }));
+  [chatkitUser, legacyUser] = (await signUpUsers(2)) as [User, User];
+  await pinVariants(0, { chatkit: [chatkitUser], legacy: [legacyUser] });
 });
-
-const query = new DurableObjectSignalQuery(env);
-async function counters(): Promise<Map<string, number>> {
-  const rows = await query.counters(0, Date.now() + 60_000, 365 * 24 * 3_600_000);
-  return new Map(rows.map((row) => [`${row.variant} ${row.kind} ${row.label}`, row.count]));
-}
-async function gained(action: () => Promise<void>): Promise<Record<string, number>> {
-  const before = await counters();
-  await action();
-  const diff: Record<string, number> = {};
-  for (const [key, count] of await counters()) if (count !== (before.get(key) ?? 0)) diff[key] = count - (before.get(key) ?? 0);
-  return diff;
-}
 
 const send = (user: User | null, body: string, headers: Record<string, string> = {}) =>
   callWorker('/api/telemetry', {
@@ -53,7 +36,7 @@ async function expectError(res: Response, status: number, code: string): Promise
 
 describe('POST /api/telemetry', () => {
   it('records each event with the caller’s variant (server-resolved) and answers 204', async () => {
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       const res = await send(
         chatkitUser,
         JSON.stringify({
@@ -83,7 +66,7 @@ describe('POST /api/telemetry', () => {
 
   it('refuses bad input with the contract’s errors, and records nothing', async () => {
     const valid = { events: [{ type: 'feedback', rating: 'up' }] };
-    const diff = await gained(async () => {
+    const diff = await countersGained(async () => {
       // Too large: declared, and streamed without a length.
       const big = JSON.stringify({ events: [{ type: 'chatkit_error', code: 'x'.repeat(60) }], pad: 'x'.repeat(9000) });
       await expectError(await send(chatkitUser, big), 413, 'payload_too_large');

@@ -1,3 +1,4 @@
+import * as jose from 'jose';
 import { inject } from 'vitest';
 
 /** Helpers that craft tokens for the attack corpus (see tests/fakes/test-issuer.ts). */
@@ -32,16 +33,10 @@ export async function issuerJwks(): Promise<{ keys: Array<Record<string, string>
   return (await (await fetch(`${inject('issuerUrl')}/jwks`)).json()) as { keys: Array<Record<string, string>> };
 }
 
-export function base64url(input: string | Uint8Array): string {
-  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+export const base64url = (input: string | Uint8Array): string => jose.base64url.encode(input);
 
 export function decodeSegment(segment: string): Record<string, unknown> {
-  const padded = segment.replace(/-/g, '+').replace(/_/g, '/');
-  return JSON.parse(atob(padded + '='.repeat((4 - (padded.length % 4)) % 4))) as Record<string, unknown>;
+  return JSON.parse(new TextDecoder().decode(jose.base64url.decode(segment))) as Record<string, unknown>;
 }
 
 /** A compact JWS from raw parts, for tokens no honest library would produce. */

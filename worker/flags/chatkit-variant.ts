@@ -11,7 +11,7 @@ import { resolveFlags } from './resolve-flags';
  * SPA shows the legacy chat to cannot mint OpenAI sessions or use `/api/chatkit` by calling them
  * directly, and a rollback stops ChatKit traffic at once, not only at the next page load.
  */
-export async function assertChatkitVariant(c: Context<AppEnv>, userId: string): Promise<void> {
+export async function assertChatkitVariant<E extends AppEnv>(c: Context<E>, userId: string): Promise<void> {
   const { chat } = await resolvedFlagsFor(c, userId);
   if (chat.variant !== 'chatkit') {
     throw new ApiError('chatkit_disabled', `ChatKit is not enabled for this account (${chat.reason}).`);
@@ -22,7 +22,7 @@ export async function assertChatkitVariant(c: Context<AppEnv>, userId: string): 
  * The signed-in user's flags, resolved once per request and kept in `c.var.resolvedFlags`: the
  * ChatKit gate and the rollout signals (worker/middleware/signals.ts) read the same answer.
  */
-export async function resolvedFlagsFor(c: Context<AppEnv>, userId: string): Promise<FlagsResponse> {
+export async function resolvedFlagsFor<E extends AppEnv>(c: Context<E>, userId: string): Promise<FlagsResponse> {
   const known = c.get('resolvedFlags');
   if (known) return known;
   const resolved = resolveFlags(c.get('config'), await readFlagSnapshot(c), userId);

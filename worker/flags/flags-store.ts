@@ -146,6 +146,6 @@ export function flagsStoreFor(kv: KVNamespace, softTtlMs: number): FlagsStore {
 }
 
 /** This request's flag snapshot from the isolate's store; any background refresh outlives the response. */
-export function readFlagSnapshot(c: Context<AppEnv>): Promise<FlagSnapshot> {
+export function readFlagSnapshot<E extends AppEnv>(c: Context<E>): Promise<FlagSnapshot> {
   return flagsStoreFor(c.env.FLAGS, c.get('config').flagsCacheTtlMs).snapshot((promise) => c.executionCtx.waitUntil(promise));
 }

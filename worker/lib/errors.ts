@@ -20,7 +20,7 @@ export class ApiError extends Error {
 }
 
 /** Builds the contract's JSON error; the request id is repeated in the body for support tickets. */
-export function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse<E extends AppEnv>(c: Context<E>, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
   const requestId = c.get('requestId') ?? 'unknown';
   const body: ErrorBody = { error: { code, message, request_id: requestId } };
   return new Response(JSON.stringify(body), {

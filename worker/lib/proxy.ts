@@ -22,7 +22,7 @@ const SINGLE_IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
  * What the worker itself tells the origin about a request: the client's address (from the edge),
  * the scheme it came in on, and the request id. Every call to the origin carries these.
  */
-export function forwardingHeaders(c: Context<AppEnv>): Record<string, string> {
+export function edgeForwardingHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
   const headers: Record<string, string> = {
     'x-forwarded-proto': requestUrl(c.req.raw).protocol.replace(':', ''),
     'x-request-id': c.get('requestId'),
@@ -51,7 +51,7 @@ export interface ProxyOptions {
  * for the origin's response headers only: a long SSE answer is not cut off once it started.
  * The browser hanging up aborts the origin request too.
  */
-export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): Promise<Response> {
+export async function proxyToOrigin<E extends AppEnv>(c: Context<E>, options: ProxyOptions): Promise<Response> {
   const config = c.get('config');
   const incoming = c.req.raw;
   if (!FORWARDED_METHODS.has(incoming.method)) {
@@ -61,7 +61,7 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
   const allowed = options.passHeaders?.length ? new Set([...FORWARDED_REQUEST_HEADER_SET, ...options.passHeaders]) : FORWARDED_REQUEST_HEADER_SET;
   const headers = new Headers();
   for (const [name, value] of incoming.headers) if (allowed.has(name)) headers.set(name, value);
-  for (const [name, value] of Object.entries(forwardingHeaders(c))) headers.set(name, value);
+  for (const [name, value] of Object.entries(edgeForwardingHeaders(c))) headers.set(name, value);
   for (const [name, value] of Object.entries(options.setHeaders ?? {})) headers.set(name, value);
 
   const timeout = new AbortController();
@@ -90,7 +90,7 @@ export async function proxyToOrigin(c: Context<AppEnv>, options: ProxyOptions): 
   return cleanOriginResponse(c, upstream, options);
 }
 
-async function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, options: ProxyOptions): Promise<Response> {
+async function cleanOriginResponse<E extends AppEnv>(c: Context<E>, upstream: Response, options: ProxyOptions): Promise<Response> {
   const path = options.pathAndQuery;
   if (upstream.status >= 500) throw await originServerError(upstream, { requestId: c.get('requestId'), path });
   const headers = originResponseHeaders(c, upstream.headers, options);
@@ -110,7 +110,7 @@ async function cleanOriginResponse(c: Context<AppEnv>, upstream: Response, optio
  * The headers the browser gets, each decision logged once per header it drops (`origin_header_dropped`
  * with the name and why, never the value).
  */
-export function originResponseHeaders(c: Context<AppEnv>, upstream: Headers, options: Pick<ProxyOptions, 'pathAndQuery' | 'passSetCookie'>): Headers {
+export function originResponseHeaders<E extends AppEnv>(c: Context<E>, upstream: Headers, options: Pick<ProxyOptions, 'pathAndQuery' | 'passSetCookie'>): Headers {
   const headers = new Headers();
   const dropped: Array<{ name: string; reason: string }> = [];
   for (const [name, value] of upstream) {
@@ -143,7 +143,7 @@ export function originResponseHeaders(c: Context<AppEnv>, upstream: Headers, opt
  * worker (the origin's own address is never shown), one in `ALLOWED_ORIGINS` stays; any other
  * (another host, `//host`, `/\\host`, `javascript:`) is `null`, and the header is dropped.
  */
-function workerLocation(c: Context<AppEnv>, value: string, requestPath: string): string | null {
+function workerLocation<E extends AppEnv>(c: Context<E>, value: string, requestPath: string): string | null {
   const config = c.get('config');
   let target: URL;
   try {
@@ -172,7 +172,7 @@ const STALLED_STREAM_EVENT = new TextEncoder().encode(
  * own event name for a failed answer, after a blank line that ends any half-sent event) and the
  * end of the stream; the origin request is already cancelled.
  */
-function endStalledEventStream(c: Context<AppEnv>, path: string, controller: ReadableStreamDefaultController<Uint8Array>, fault: Error): void {
+function endStalledEventStream<E extends AppEnv>(c: Context<E>, path: string, controller: ReadableStreamDefaultController<Uint8Array>, fault: Error): void {
   logEvent('warn', 'origin_stream_idle', { request_id: c.get('requestId'), path: path.split('?')[0], error: fault.message });
   controller.enqueue(STALLED_STREAM_EVENT);
   controller.close();

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../lib/errors';
 import { TokenError, verifyAccessToken } from '../lib/jwt';
 import { logEvent } from '../lib/log';
@@ -15,7 +16,7 @@ function bearerToken(header: string | undefined): string | null {
   return match[1];
 }
 
-async function authenticate(header: string | undefined, c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<string | null> {
+async function authenticate<E extends AppEnv>(header: string | undefined, c: Context<E>): Promise<string | null> {
   try {
     const token = bearerToken(header);
     if (token === null) return null;
@@ -32,21 +33,26 @@ async function authenticate(header: string | undefined, c: Parameters<Middleware
   }
 }
 
-/** Routes behind this see `c.get('userId')` = the verified token's `sub`, and nothing else. */
-export function requireUser(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+/** What routes behind `requireUser()` see: `c.var.userId`, always set. */
+export interface SignedInEnv extends AppEnv {
+  Variables: AppEnv['Variables'] & { userId: string };
+}
+
+/** Routes behind this read `c.var.userId` = the verified token's `sub`, and nothing else. */
+export function requireUser() {
+  return createMiddleware<SignedInEnv>(async (c, next) => {
     const userId = await authenticate(c.req.header('authorization'), c);
     if (userId === null) throw new ApiError('unauthorized', 'Sign in first: a Bearer access token is required.', CHALLENGE);
     c.set('userId', userId);
     await next();
-  };
+  });
 }
 
 /** For `/api/flags`: a valid token personalises the answer, no token means anonymous, a bad one is 401. */
-export function optionalUser(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+export function optionalUser() {
+  return createMiddleware<AppEnv>(async (c, next) => {
     const userId = await authenticate(c.req.header('authorization'), c);
     if (userId !== null) c.set('userId', userId);
     await next();
-  };
+  });
 }

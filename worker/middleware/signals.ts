@@ -26,7 +26,7 @@ const CHATKIT_ROUTE_CLASS: Partial<Record<ChatkitRequestType, RouteClass>> = {
 };
 
 /** Called by the ChatKit route once it knows the request's `type` (and a feedback rating). */
-export function tagChatkitRequest(c: Context<AppEnv>, request: { type: ChatkitRequestType; params?: unknown }): void {
+export function tagChatkitRequest<E extends AppEnv>(c: Context<E>, request: { type: ChatkitRequestType; params?: unknown }): void {
   c.set('signalRoute', CHATKIT_ROUTE_CLASS[request.type] ?? 'other');
   if (request.type === 'items.feedback') {
     const kind = (request.params as { kind?: string } | undefined)?.kind;
@@ -35,7 +35,7 @@ export function tagChatkitRequest(c: Context<AppEnv>, request: { type: ChatkitRe
 }
 
 /** The route class from the path, unless the route said; null = not a call to count. */
-export function routeClassOf(c: Context<AppEnv>): RouteClass | null {
+export function routeClassOf<E extends AppEnv>(c: Context<E>): RouteClass | null {
   const tagged = c.get('signalRoute');
   if (tagged) return tagged;
   const path = c.req.path;
@@ -58,7 +58,7 @@ export function outcomeOfStatus(status: number, browserGone: boolean): Outcome {
   return 'ok';
 }
 
-function dialectOf(c: Context<AppEnv>, route: RouteClass): StreamDialect {
+function dialectOf<E extends AppEnv>(c: Context<E>, route: RouteClass): StreamDialect {
   if (route !== 'turn') return 'plain';
   return c.req.path.startsWith('/api/chatkit') ? 'chatkit' : 'origin_chat';
 }

@@ -2,16 +2,18 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { SessionCancelRequestSchema, SessionRequestSchema } from '../../shared/session';
-import { hostedChatkitOrThrow } from '../chatkit-sessions/gate';
+import { hostedChatkitOrThrow } from '../chatkit-hosted/gate';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
-import { cancelChatkitSession, createChatkitSession } from '../chatkit-sessions/sessions';
+import { cancelChatkitSession, createChatkitSession } from '../chatkit-hosted/sessions';
 import { ApiError } from '../lib/errors';
+import { readJsonBody } from '../lib/json-body';
+import { isJsonObject } from '../../shared/json';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import type { AppEnv } from '../types';
 
 /**
- * Hosted-mode ChatKit sessions (contract: "Two ChatKit modes").
+ * Hosted-mode ChatKit sessions (README "ChatKit: two modes").
  *
  * `POST /api/chatkit/session`        → `{client_secret, session_id, expires_at}` for the token's user
  * `POST /api/chatkit/session/cancel` → `{session_id, status}` for one of the caller's own sessions
@@ -23,11 +25,11 @@ import type { AppEnv } from '../types';
  */
 export const chatkitSessionRoutes = new Hono<AppEnv>()
   .post('/api/chatkit/session', requireUser(), rateLimit('session', 'user'), async (c) => {
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
     await assertChatkitVariant(c, userId);
     // `user_id` and anything else in the body is never read: identity comes from the token only.
-    const body = await readJsonBody(c, SessionRequestSchema);
+    const body = await readSessionBody(c, SessionRequestSchema);
     // Refresh: ChatKit calls getClientSecret(currentSecret) when the secret is about to expire
     // (or has). A client secret cannot be extended, so, as OpenAI's starter app does, the answer
     // is a brand-new session for the same verified user. The old secret is neither logged nor
@@ -39,27 +41,19 @@ export const chatkitSessionRoutes = new Hono<AppEnv>()
     return c.json(session);
   })
   .post('/api/chatkit/session/cancel', requireUser(), rateLimit('session', 'user'), async (c) => {
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     const hosted = hostedChatkitOrThrow(c.get('config'), c.get('requestId'));
-    const { session_id: handle } = await readJsonBody(c, SessionCancelRequestSchema);
+    const { session_id: handle } = await readSessionBody(c, SessionCancelRequestSchema);
     const result = await cancelChatkitSession({ hosted, userId, requestId: c.get('requestId') }, handle);
     c.header('cache-control', 'no-store');
     return c.json(result);
   });
 
 /** An empty body counts as `{}` (ChatKit's first getClientSecret call may send none); anything else must be a JSON object matching `schema`. */
-async function readJsonBody<TSchema extends v.GenericSchema>(c: Context<AppEnv>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
-  const text = await c.req.text();
-  let json: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ApiError('bad_request', 'The request body must be JSON.');
-    }
-  }
+async function readSessionBody<E extends AppEnv, TSchema extends v.GenericSchema>(c: Context<E>, schema: TSchema): Promise<v.InferOutput<TSchema>> {
+  const json = await readJsonBody(c, { emptyAs: {} });
   // valibot's object schemas accept arrays; the contract's bodies are JSON objects.
-  if (Array.isArray(json)) throw new ApiError('bad_request', 'The request body must be a JSON object.');
+  if (!isJsonObject(json)) throw new ApiError('bad_request', 'The request body must be a JSON object.');
   const result = v.safeParse(schema, json);
   if (!result.success) {
     // Name the field, never echo its value: a misplaced secret must not come back in an error.

@@ -1,22 +1,23 @@
 import { Hono, type Context } from 'hono';
-import { handleChatkitRequest, type ChatkitContext } from '../chatkit/handlers';
-import { OriginClient } from '../chatkit/origin-client';
-import { parseChatkitRequest } from '../chatkit/request';
-import { browserGoneController } from '../chatkit/sse';
-import { ApiError } from '../lib/errors';
+import { handleChatkitRequest, type ChatkitContext } from '../chatkit-backend/handlers';
+import { OriginClient } from '../chatkit-backend/origin-client';
+import { parseChatkitRequest } from '../chatkit-backend/request';
+import { browserGoneController } from '../chatkit-backend/sse';
 import { logEvent } from '../lib/log';
-import { forwardingHeaders } from '../lib/proxy';
+import { readJsonBody } from '../lib/json-body';
+import { edgeForwardingHeaders } from '../lib/proxy';
 import { assertChatkitVariant } from '../flags/chatkit-variant';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
+import { enforceRateLimit } from '../rate-limit/enforce';
 import { tagChatkitRequest } from '../middleware/signals';
 import { isStreamingRequestType } from '../../shared/chatkit';
 import type { AppEnv } from '../types';
 
 /**
- * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (contract: "Two
- * ChatKit modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
- * (worker/chatkit/handlers.ts); the user comes from the verified token only. The app-level body
+ * `POST /api/chatkit`: ChatKit's self-hosted server protocol in backend mode (README "ChatKit:
+ * two modes"), answered from the origin's `/api/v1`. The body's `type` picks the handler
+ * (worker/chatkit-backend/handlers.ts); the user comes from the verified token only. The app-level body
  * size limit already applies (it covers `/api/*`).
  */
 
@@ -29,9 +30,9 @@ export interface ChatkitRouteOptions {
   originStreaming?: boolean;
 }
 
-/** Request headers the origin gets on `/api/v1/*` through the proxy too (contract). */
-function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
-  const headers = forwardingHeaders(c);
+/** Request headers the origin gets on `/api/v1/*` through the proxy too (README "The contract"). */
+function originRequestHeaders<E extends AppEnv>(c: Context<E>): Record<string, string> {
+  const headers = edgeForwardingHeaders(c);
   const authorization = c.req.header('authorization');
   if (authorization) headers.authorization = authorization;
   const language = c.req.header('accept-language');
@@ -39,30 +40,17 @@ function forwardHeaders(c: Context<AppEnv>): Record<string, string> {
   return headers;
 }
 
-async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
-  // chatkit-python ignores Content-Type too: the body is JSON whatever the header says.
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError('bad_request', 'The request body is not valid JSON.');
-  }
-}
-
 export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {
-  // Every protocol request counts as an API call; a turn that runs the assistant (a streaming
-  // type) also counts under `chat`, like `/api/v1/chat`. Opening history alone is not a chat.
-  const limitChatTurn = rateLimit('chat', 'user');
   return new Hono<AppEnv>().post(
     '/api/chatkit',
     requireUser(),
     rateLimit('api', 'user'),
     async (c) => {
-      await assertChatkitVariant(c, c.get('userId')!);
+      await assertChatkitVariant(c, c.var.userId);
       const request = parseChatkitRequest(await readJsonBody(c));
       tagChatkitRequest(c, request);
       const config = c.get('config');
-      const userId = c.get('userId')!;
+      const userId = c.var.userId;
       const requestId = c.get('requestId');
       const browserGone = browserGoneController(c.req.raw);
       logEvent('info', 'chatkit_request', { request_id: requestId, type: request.type, user_id: userId });
@@ -75,20 +63,19 @@ export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<App
           timeoutMs: config.originTimeoutMs,
           limits: config.originLimits,
           signal: browserGone.signal,
-          forwardHeaders: forwardHeaders(c),
+          originRequestHeaders: originRequestHeaders(c),
         }),
         userId,
         requestId,
         browserGone,
         originStreaming: options.originStreaming ?? true,
       };
-      // Issue 18: a widget action changes tasks like a turn does, so both action paths count as turns.
-      const countsAsTurn = isStreamingRequestType(request.type) || request.type === 'threads.sync_custom_action';
-      if (!countsAsTurn) return handleChatkitRequest(ctx, request);
-      await limitChatTurn(c, async () => {
-        c.res = await handleChatkitRequest(ctx, request);
-      });
-      return c.res;
+      // Every protocol request counts as an API call (above); a turn that runs the assistant (a
+      // streaming type) also counts under `chat`, like `/api/v1/chat`, and so does a widget action
+      // answered as JSON (`threads.sync_custom_action`): it changes tasks like a turn does.
+      // Opening history alone is not a chat.
+      if (isStreamingRequestType(request.type) || request.type === 'threads.sync_custom_action') await enforceRateLimit(c, 'chat', 'user');
+      return handleChatkitRequest(ctx, request);
     },
   );
 }

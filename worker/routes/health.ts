@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { readFlagSnapshot } from '../flags/flags-store';
-import { rateLimit } from '../middleware/rate-limit';
+import { enforceRateLimit, showRateLimitHeaders } from '../rate-limit/enforce';
 import { checkRateLimiter } from '../rate-limit/health';
 import type { AppEnv } from '../types';
 import { WORKER_VERSION } from '../version';
@@ -28,9 +28,6 @@ async function holdsHealthToken(c: Context<AppEnv>): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(a!, b!);
 }
 
-/** Callers without the token share the anonymous per-IP budget: the deep check calls the origin. */
-const limitDeepCheck = rateLimit('anonymous', 'ip');
-
 /**
  * `GET /healthz`: liveness (no I/O), `{status, version}` and nothing else. `GET /healthz?deep=1`
  * checks KV, the origin and the rate limiter; which backend runs, the fail mode, the origin's
@@ -41,10 +38,9 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
   c.header('cache-control', 'no-store');
   if (!c.req.query('deep')) return c.json({ status: 'ok', version: WORKER_VERSION });
   if (await holdsHealthToken(c)) return deepHealth(c, true);
-  await limitDeepCheck(c, async () => {
-    c.res = await deepHealth(c, false);
-  });
-  return c.res;
+  // Callers without the token share the anonymous per-IP budget: the deep check calls the origin.
+  if (await enforceRateLimit(c, 'anonymous', 'ip')) showRateLimitHeaders(c);
+  return deepHealth(c, false);
 });
 
 async function deepHealth(c: Context<AppEnv>, withDetails: boolean): Promise<Response> {

@@ -11,7 +11,7 @@ const API_PREFIX = '/api/v1/';
 const AUTH_PREFIX = '/api/auth/';
 
 /** The path and query to forward, or a 400 when the path could escape `prefix` at the origin. */
-function forwardablePath(c: Context<AppEnv>, prefix: string): string {
+function forwardablePath<E extends AppEnv>(c: Context<E>, prefix: string): string {
   const url = requestUrl(c.req.raw);
   if (!isSafeProxyPath(url.pathname, prefix)) {
     throw new ApiError('bad_request', 'This path is not allowed.');
@@ -29,7 +29,7 @@ export const apiV1Routes = new Hono<AppEnv>()
   .use('/api/v1/*', requireUser(), rateLimit('api', 'user'))
   .use('/api/v1/chat/*', rateLimit('chat', 'user'))
   .all('/api/v1/*', (c) =>
-    proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.get('userId') as string } }),
+    proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.var.userId } }),
   );
 
 /**

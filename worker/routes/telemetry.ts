@@ -5,6 +5,7 @@ import { describeIssues } from '../../shared/flags';
 import { TELEMETRY_MAX_BYTES, TelemetryBatchSchema, type TelemetryEvent } from '../../shared/telemetry';
 import { resolvedFlagsFor } from '../flags/chatkit-variant';
 import { ApiError, errorResponse } from '../lib/errors';
+import { readJsonBody } from '../lib/json-body';
 import { requireUser } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import type { Signal } from '../signals/signal';
@@ -40,15 +41,9 @@ export const telemetryRoutes = new Hono<AppEnv>().post(
     onError: (c) => errorResponse(c, 'payload_too_large', `Telemetry batches are limited to ${TELEMETRY_MAX_BYTES} bytes.`),
   }),
   async (c) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(await c.req.text());
-    } catch {
-      throw new ApiError('bad_request', 'The telemetry body is not valid JSON.');
-    }
-    const parsed = v.safeParse(TelemetryBatchSchema, json);
+    const parsed = v.safeParse(TelemetryBatchSchema, await readJsonBody(c));
     if (!parsed.success) throw new ApiError('bad_request', `Invalid telemetry: ${describeIssues(parsed.issues, 'body')}`);
-    const userId = c.get('userId')!;
+    const userId = c.var.userId;
     if (parsed.output.user_id !== undefined && parsed.output.user_id !== userId) {
       throw new ApiError('forbidden', 'Telemetry can only be sent for the signed-in user.');
     }

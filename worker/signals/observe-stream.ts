@@ -10,7 +10,7 @@ export type StreamDialect = 'origin_chat' | 'chatkit' | 'plain';
 
 /** What marks a first token, an error and a proper end in each stream. */
 const MARKERS: Record<StreamDialect, { token: string | null; error: string | null; done: string | null }> = {
-  // The origin's chat SSE (contract): `event: delta` …, then `event: done` or `event: error`.
+  // The origin's chat SSE (shared/origin.ts): `event: delta` …, then `event: done` or `event: error`.
   origin_chat: { token: 'event: delta', error: 'event: error', done: 'event: done' },
   // ChatKit's stream as the adapter writes it (compact JSON after `data: `).
   chatkit: { token: 'content_part.text_delta', error: 'data: {"type":"error"', done: null },

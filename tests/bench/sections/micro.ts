@@ -26,6 +26,7 @@ export const MICRO_BENCHMARKS = [
   'clock',
   'baseline',
   'jwt',
+  'jwtCached',
   'flags',
   'logLine',
   'originFetch',

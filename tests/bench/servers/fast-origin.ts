@@ -5,7 +5,7 @@
  *   GET  /api/v1/tasks                 a fixed ~300-byte JSON list
  *   GET  /api/v1/stream?n=&interval_ms= SSE: `n` `tick` events, the first at once, then one per interval
  *   POST /api/v1/chat                  with `Accept: text/event-stream`: `start`, `delta`×n, `done`,
- *                                      shaped like the reference origin (tests/origin/routes/chat.ts,
+ *                                      shaped like the reference origin (origin/routes/chat.ts,
  *                                      shared/origin.ts); first delta right after `start`, then one per
  *                                      `BENCH_CHAT_INTERVAL_MS`
  *   GET  /api/v1/whoami                `{"x_user_id": …}`: what identity a proxy handed over

@@ -18,24 +18,16 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
+import { proxySettings, requiredEnv } from './proxy-settings';
 import { PASSED_RESPONSE_HEADERS, FORWARDED_REQUEST_HEADERS } from '../../../shared/proxy-headers';
 import { securityHeaders } from '../../../worker/middleware/security-headers';
 import { parseRule } from '../../../worker/rate-limit/policies';
 import { consumeSlidingWindow, emptyWindowCounts, type WindowCounts, type WindowVerdict } from '../../../worker/rate-limit/sliding-window';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-const port = Number(env('BENCH_PROXY_PORT'));
-const originUrl = env('BENCH_ORIGIN_URL');
-const issuer = env('BENCH_ISSUER');
-const audience = env('BENCH_AUDIENCE');
-const rule = parseRule(env('BENCH_RATE_LIMIT_API'));
+const { port, originUrl, issuer, audience, jwks } = proxySettings();
+const rule = parseRule(requiredEnv('BENCH_RATE_LIMIT_API'));
 if (!rule) throw new Error('BENCH_RATE_LIMIT_API must look like "<requests>/<seconds>"');
-const jwks = createRemoteJWKSet(new URL(env('BENCH_JWKS_URL')), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
 const BEARER = /^Bearer ([^\s,]+)$/i;
 const windows = new Map<string, WindowCounts>();
 /** As worker/middleware/rate-limit.ts writes them. */

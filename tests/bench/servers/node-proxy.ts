@@ -11,19 +11,10 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { proxy } from 'hono/proxy';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
+import { proxySettings } from './proxy-settings';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-const port = Number(env('BENCH_PROXY_PORT'));
-const originUrl = env('BENCH_ORIGIN_URL');
-const issuer = env('BENCH_ISSUER');
-const audience = env('BENCH_AUDIENCE');
-// Same cache policy as worker/lib/jwt.ts: fetched once, refetched on an unknown kid at most every 30 s.
-const jwks = createRemoteJWKSet(new URL(env('BENCH_JWKS_URL')), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
+const { port, originUrl, issuer, audience, jwks } = proxySettings();
 const BEARER = /^Bearer ([^\s,]+)$/i;
 const unauthorized = { error: { code: 'unauthorized', message: 'The access token is missing, invalid or expired.' } };
 

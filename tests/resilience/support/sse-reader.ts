@@ -1,4 +1,4 @@
-import { parseSseEvents } from '../../origin/client';
+import { parseSseEvents } from '../../../origin/client';
 
 export interface ReadEvent {
   event: string;

@@ -1,4 +1,5 @@
-import type { OriginOptions } from '../../origin/app';
+import { decodeJwt } from 'jose';
+import type { OriginOptions } from '../../../origin/app';
 import { getFreePort } from '../../helpers/ports';
 import { startE2eStack, type E2eStack } from '../../e2e/support/stack';
 import { startWiredOrigin, type WiredOrigin } from './wired-origin';
@@ -47,11 +48,10 @@ export async function startResilienceStack(
 /** The `sub` claim of a compact JWT (no verification: the worker already did that). */
 export function subOf(authorization: string | undefined): string | null {
   const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-  const payload = token?.split('.')[1];
-  if (!payload) return null;
+  if (!token) return null;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
-    return typeof claims.sub === 'string' ? claims.sub : null;
+    const { sub } = decodeJwt(token);
+    return typeof sub === 'string' ? sub : null;
   } catch {
     return null;
   }

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { createOriginApp, type OriginOptions, type OriginState } from '../../origin/app';
-import { headersFromRaw, recordNodeRequest } from '../../origin/recorder';
+import { createOriginApp, type OriginOptions, type OriginState } from '../../../origin/app';
+import { headersFromRaw, recordNodeRequest } from '../../../origin/recorder';
 
 /**
- * The reference origin (tests/origin: real Better Auth, tasks, conversations, chat, test routes),
+ * The reference origin (origin/: real Better Auth, tasks, conversations, chat, test routes),
  * run inside the test process so the resilience tests can watch and break it:
  *
  * - `wire` logs every request that reached the socket, the `/__origin/*` control paths included

@@ -1,7 +1,8 @@
 /**
- * A stand-in for the worker, speaking the HTTP contract (shared/design/contract.md) through a
+ * A stand-in for the worker, speaking the HTTP contract (README "The contract") through a
  * stubbed global `fetch`: no network, realistic bodies, and every request recorded.
  */
+import { base64url } from 'jose';
 import { vi } from 'vitest';
 import type { ErrorCode } from '../../../shared/errors';
 import { ERROR_STATUS } from '../../../shared/errors';
@@ -21,10 +22,7 @@ export type Handler = (request: RecordedRequest) => Response | Promise<Response>
 
 export const USER = { id: 'user-ada', name: 'Ada Lovelace', email: 'ada@example.test' } as const;
 
-function base64Url(value: unknown): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(value));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+const base64Url = (value: unknown): string => base64url.encode(JSON.stringify(value));
 
 /** An unsigned JWT shaped like Better Auth's (the SPA never verifies, only reads `exp`/`name`). */
 export function makeJwt(claims: Record<string, unknown> = {}, lifetimeSeconds = 900): string {

@@ -1,5 +1,6 @@
 import { TextField } from '../ui/TextField';
 import { useAuthSession } from './auth-context';
+import { AuthFormFooter } from './AuthFormFooter';
 import { fieldText, useAuthForm } from './use-auth-form';
 
 export function SignInForm() {
@@ -12,14 +13,7 @@ export function SignInForm() {
     <form className="auth-form" onSubmit={onSubmit} aria-busy={pending} data-testid="sign-in-form">
       <TextField label="Email" name="email" type="email" autoComplete="email" required />
       <TextField label="Password" name="password" type="password" autoComplete="current-password" required />
-      {error && (
-        <p className="form-error" role="alert" data-testid="auth-error">
-          {error}
-        </p>
-      )}
-      <button className="button button--primary button--block" type="submit" disabled={pending}>
-        {pending ? 'Signing in…' : 'Sign in'}
-      </button>
+      <AuthFormFooter error={error} pending={pending} label="Sign in" pendingLabel="Signing in…" />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { TextField } from '../ui/TextField';
 import { useAuthSession } from './auth-context';
+import { AuthFormFooter } from './AuthFormFooter';
 import { fieldText, useAuthForm } from './use-auth-form';
 
 /** Better Auth's default minimum; checked here too so people learn it before submitting. */
@@ -24,14 +25,7 @@ export function SignUpForm() {
         minLength={MIN_PASSWORD_LENGTH}
         hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
       />
-      {error && (
-        <p className="form-error" role="alert" data-testid="auth-error">
-          {error}
-        </p>
-      )}
-      <button className="button button--primary button--block" type="submit" disabled={pending}>
-        {pending ? 'Creating your account…' : 'Create account'}
-      </button>
+      <AuthFormFooter error={error} pending={pending} label="Create account" pendingLabel="Creating your account…" />
     </form>
   );
 }

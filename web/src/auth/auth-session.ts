@@ -1,5 +1,6 @@
 import { AccessTokenSource, type AccessToken } from './access-token';
-import { loadBrowserAuthClient, type AuthClientError, type AuthClientPort } from './auth-client';
+import { loadBrowserAuthClient } from './auth-client';
+import type { AuthClientError, AuthClientPort } from './auth-client-port';
 import { createAuthFetch, type AuthFetch } from './auth-fetch';
 
 export interface SignedInUser {

@@ -1,6 +1,6 @@
 import { jwtClient } from 'better-auth/client/plugins';
 import { createAuthClient } from 'better-auth/react';
-import type { AuthClientPort } from './auth-client';
+import type { AuthClientPort } from './auth-client-port';
 
 /**
  * Better Auth's client. The worker proxies `/api/auth/*` to the origin on the same origin, so the

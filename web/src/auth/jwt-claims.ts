@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import * as v from 'valibot';
 
 /**
@@ -13,18 +14,10 @@ export const AccessTokenClaimsSchema = v.looseObject({
 });
 export type AccessTokenClaims = v.InferOutput<typeof AccessTokenClaimsSchema>;
 
-function decodeBase64Url(segment: string): string {
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(segment.length / 4) * 4, '=');
-  const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
-}
-
 /** Reads a JWT's payload WITHOUT verifying it; `null` when it is not a JWT we understand. */
 export function readAccessTokenClaims(token: string): AccessTokenClaims | null {
-  const payload = token.split('.')[1];
-  if (!payload) return null;
   try {
-    const parsed = v.safeParse(AccessTokenClaimsSchema, JSON.parse(decodeBase64Url(payload)));
+    const parsed = v.safeParse(AccessTokenClaimsSchema, decodeJwt(token));
     return parsed.success ? parsed.output : null;
   } catch {
     return null;

@@ -6,6 +6,11 @@ import './feedback.css';
  * Thumbs up/down under a legacy chat answer, like ChatKit's own (`items.feedback`), so the two
  * variants' feedback compares like for like in the rollout report. Only the rating is sent.
  */
+const RATINGS = [
+  { value: 'up', label: 'Good answer', className: 'feedback-button' },
+  { value: 'down', label: 'Bad answer', className: 'feedback-button feedback-button--down' },
+] as const;
+
 export function FeedbackButtons() {
   const [rating, setRating] = useState<'up' | 'down' | null>(null);
   const rate = (next: 'up' | 'down') => {
@@ -15,28 +20,20 @@ export function FeedbackButtons() {
   };
   return (
     <div className="message-feedback" role="group" aria-label="Rate this answer">
-      <button
-        type="button"
-        className="feedback-button"
-        aria-pressed={rating === 'up'}
-        aria-label="Good answer"
-        title="Good answer"
-        data-testid="feedback-up"
-        onClick={() => rate('up')}
-      >
-        <ThumbIcon />
-      </button>
-      <button
-        type="button"
-        className="feedback-button feedback-button--down"
-        aria-pressed={rating === 'down'}
-        aria-label="Bad answer"
-        title="Bad answer"
-        data-testid="feedback-down"
-        onClick={() => rate('down')}
-      >
-        <ThumbIcon />
-      </button>
+      {RATINGS.map(({ value, label, className }) => (
+        <button
+          key={value}
+          type="button"
+          className={className}
+          aria-pressed={rating === value}
+          aria-label={label}
+          title={label}
+          data-testid={`feedback-${value}`}
+          onClick={() => rate(value)}
+        >
+          <ThumbIcon />
+        </button>
+      ))}
       {rating && (
         <span className="feedback-thanks" role="status">
           Thanks for the feedback

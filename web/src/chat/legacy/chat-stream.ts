@@ -1,15 +1,15 @@
 import * as v from 'valibot';
 import { ContractError, readApiError, readJson } from '../../api/api-error';
 import type { AuthFetch } from '../../auth/auth-fetch';
-import { ChatReplySchema, ChatRequestSchema, ChatRetryRequestSchema, ChatStreamEventSchemas } from '../../../../shared/origin';
+import {
+  ChatReplySchema,
+  ChatRequestSchema,
+  ChatRetryRequestSchema,
+  ChatStreamEventError,
+  parseChatStreamEvent,
+  type ChatStreamEvent,
+} from '../../../../shared/origin';
 import { readServerSentEvents } from '../../../../shared/sse';
-
-type Schemas = typeof ChatStreamEventSchemas;
-
-/** One validated event of `POST /api/v1/chat` (SSE), discriminated on `type`. */
-export type ChatStreamEvent = {
-  [Name in keyof Schemas]: { type: Name; data: v.InferOutput<Schemas[Name]> };
-}[keyof Schemas];
 
 /** A new message, or a retry: the origin answers a stored question again (`retry_of_message_id`). */
 export type ChatTurnRequest = { message: string; conversationId: number | null } | { retryOfMessageId: number; conversationId: number };
@@ -24,35 +24,13 @@ function requestBody(request: ChatTurnRequest): unknown {
   });
 }
 
-function parseJson(text: string, eventName: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ContractError(`The "${eventName}" event did not carry JSON.`);
-  }
-}
-
-function validated<Name extends keyof Schemas>(name: Name, json: unknown): v.InferOutput<Schemas[Name]> {
-  const parsed = v.safeParse(ChatStreamEventSchemas[name], json);
-  if (!parsed.success) throw new ContractError(`Malformed "${name}" event: ${v.summarize(parsed.issues)}`);
-  return parsed.output;
-}
-
-/** Maps a raw SSE event to a typed one; `null` for event names this client does not know yet. */
+/** Maps a raw SSE event to a typed one (shared/origin.ts); `null` for event names this client does not know yet. */
 function toChatStreamEvent(event: string, data: string): ChatStreamEvent | null {
-  switch (event) {
-    case 'start':
-      return { type: 'start', data: validated('start', parseJson(data, event)) };
-    case 'tool':
-      return { type: 'tool', data: validated('tool', parseJson(data, event)) };
-    case 'delta':
-      return { type: 'delta', data: validated('delta', parseJson(data, event)) };
-    case 'done':
-      return { type: 'done', data: validated('done', parseJson(data, event)) };
-    case 'error':
-      return { type: 'error', data: validated('error', parseJson(data, event)) };
-    default:
-      return null;
+  try {
+    return parseChatStreamEvent(event, data);
+  } catch (error) {
+    if (!(error instanceof ChatStreamEventError)) throw error;
+    throw new ContractError(error.fault === 'not_json' ? `The "${error.eventName}" event did not carry JSON.` : `Malformed "${error.eventName}" event: ${error.issues}`);
   }
 }
 
@@ -61,7 +39,7 @@ function toChatStreamEvent(event: string, data: string): ChatStreamEvent | null 
  * `done` or `error`). A server that answers plain JSON instead still works: its reply becomes a
  * single `done`. HTTP errors throw an ApiError before anything is yielded.
  */
-export async function* streamChatTurn(
+export async function* fetchChatTurnEvents(
   authFetch: AuthFetch,
   request: ChatTurnRequest,
   signal?: AbortSignal,
@@ -77,7 +55,7 @@ export async function* streamChatTurn(
 
   const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
   if (!isEventStream || !response.body) {
-    yield { type: 'done', data: await readJson(response, ChatReplySchema) };
+    yield { name: 'done', data: await readJson(response, ChatReplySchema) };
     return;
   }
   for await (const { event, data } of readServerSentEvents(response.body)) {

@@ -3,8 +3,9 @@ import * as v from 'valibot';
 import { ApiError, describeError } from '../../api/api-error';
 import { useOriginApi } from '../../api/origin-api';
 import { useAuthFetch } from '../../auth/auth-context';
+import { MAX_MESSAGE_LENGTH } from '../../../../shared/origin';
 import { CONVERSATION_NOT_FOUND_TEXT } from '../chat-copy';
-import { streamChatTurn, type ChatTurnRequest } from './chat-stream';
+import { fetchChatTurnEvents, type ChatTurnRequest } from './chat-stream';
 import { chatThreadReducer, initialChatThreadState, type ChatThreadState } from './chat-thread-state';
 import { recordTelemetry } from '../../telemetry/telemetry-client';
 
@@ -62,9 +63,9 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
       let started = retry;
       let answering = false;
       try {
-        for await (const event of streamChatTurn(authFetch, request, controller.signal)) {
+        for await (const event of fetchChatTurnEvents(authFetch, request, controller.signal)) {
           if (controller.signal.aborted) return;
-          switch (event.type) {
+          switch (event.name) {
             case 'start':
               started = true;
               answering = true;
@@ -96,7 +97,7 @@ export function useChatThread(callbacks: ChatThreadCallbacks): ChatThread {
         // A stream cut mid-answer either just ends (above) or fails the body read with a network
         // TypeError, as workerd does when the origin drops: once `start` arrived, both mean the same.
         const cutOff = answering && error instanceof TypeError;
-        const message = v.isValiError(error) ? 'Messages must be 1 to 4000 characters long.' : cutOff ? ANSWER_CUT_OFF : describeError(error);
+        const message = v.isValiError(error) ? `Messages must be 1 to ${MAX_MESSAGE_LENGTH} characters long.` : cutOff ? ANSWER_CUT_OFF : describeError(error);
         dispatch({ type: 'answer-failed', failure: { message, retryText: text, retryOfMessageId: storedQuestion } });
         // The server may have stored the question and run tools before the connection broke.
         if (started) callbacksRef.current.onTurnFinished();

@@ -1,14 +1,15 @@
 import * as v from 'valibot';
 import {
   ChatReplySchema,
-  ChatStreamEventSchemas,
+  ChatStreamEventError,
   ConversationDetailSchema,
   ConversationListSchema,
   ConversationSchema,
   type ChatReply,
   type ChatRequest,
   type ChatRetryRequest,
-  type ChatStreamEventName,
+  parseChatStreamEvent,
+  type ChatStreamEvent,
   type Conversation,
   type ConversationDetail,
   TaskListSchema,
@@ -23,7 +24,7 @@ import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText, utf8Len
 import { MAX_SSE_EVENT_CHARS, readServerSentEvents, SseEventTooLargeError } from '../../shared/sse';
 
 /**
- * Typed calls to the origin's own `/api/v1` (contract: "The origin's own contract"), as the
+ * Typed calls to the origin's own `/api/v1` (its schemas: shared/origin.ts), as the
  * ChatKit adapter needs them. Every call carries the verified user as `X-User-Id` (the only
  * identity the origin trusts) and the request id; every body is validated with shared/origin.ts.
  *
@@ -42,18 +43,13 @@ export interface OriginClientOptions {
   /** Aborts every call, e.g. when the browser hangs up. */
   signal?: AbortSignal;
   /** Extra headers for the origin, as the proxy would forward them (`authorization`, `x-forwarded-*`…). */
-  forwardHeaders?: Record<string, string>;
+  originRequestHeaders?: Record<string, string>;
   /** Read caps and the stream idle deadline (config `originLimits`). */
   limits: OriginLimits;
 }
 
-/** One event of the origin's chat stream, validated. */
-export type OriginChatEvent = {
-  [Name in ChatStreamEventName]: { name: Name; data: v.InferOutput<(typeof ChatStreamEventSchemas)[Name]> };
-}[ChatStreamEventName];
-
 /** The origin's answer to `POST /api/v1/chat`: a live event stream, or (JSON-only origins) the reply. */
-export type ChatTurnSource = { kind: 'stream'; events: AsyncGenerator<OriginChatEvent> } | { kind: 'reply'; reply: ChatReply };
+export type ChatTurnSource = { kind: 'stream'; events: AsyncGenerator<ChatStreamEvent> } | { kind: 'reply'; reply: ChatReply };
 
 /** The origin's stream broke its own contract (bad JSON, wrong shape) after it started. */
 export class OriginStreamError extends Error {
@@ -185,8 +181,8 @@ export class OriginClient {
    * deadline stays armed until the caller has read the body (it is read right away here).
    */
   private async call(call: CallOptions, { timeoutCoversBody } = { timeoutCoversBody: true }): Promise<Response> {
-    const { originUrl, userId, requestId, timeoutMs, signal, forwardHeaders } = this.options;
-    const headers = new Headers(forwardHeaders);
+    const { originUrl, userId, requestId, timeoutMs, signal, originRequestHeaders } = this.options;
+    const headers = new Headers(originRequestHeaders);
     headers.set('accept', call.accept);
     headers.set('x-user-id', userId);
     headers.set('x-request-id', requestId);
@@ -280,24 +276,25 @@ export class OriginClient {
    * event may hold at most {@link MAX_SSE_EVENT_CHARS} characters (`done`, which repeats the whole
    * answer, the answer cap more), and a silent origin ends it ({@link OriginReadFault}).
    */
-  private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OriginChatEvent> {
+  private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatStreamEvent> {
     const { streamIdleMs, maxAnswerBytes } = this.options.limits;
     const events = readServerSentEvents(guardOriginStream(body, { idleMs: streamIdleMs }), {
       maxEventChars: MAX_SSE_EVENT_CHARS,
       maxEventCharsByName: { done: maxAnswerBytes + MAX_SSE_EVENT_CHARS },
     });
     for await (const message of mapSseFaults(events)) {
-      if (!Object.hasOwn(ChatStreamEventSchemas, message.event)) continue;
-      const name = message.event as ChatStreamEventName;
-      let data: unknown;
+      let event: ChatStreamEvent | null;
       try {
-        data = JSON.parse(message.data);
-      } catch {
-        throw new OriginStreamError(`the origin's "${name}" event is not JSON`);
+        event = parseChatStreamEvent(message.event, message.data);
+      } catch (error) {
+        if (!(error instanceof ChatStreamEventError)) throw error;
+        throw new OriginStreamError(
+          error.fault === 'not_json'
+            ? `the origin's "${error.eventName}" event is not JSON`
+            : `the origin's "${error.eventName}" event has an unexpected shape: ${logExcerpt(error.issues)}`,
+        );
       }
-      const result = v.safeParse(ChatStreamEventSchemas[name], data);
-      if (!result.success) throw new OriginStreamError(`the origin's "${name}" event has an unexpected shape: ${logExcerpt(v.summarize(result.issues))}`);
-      yield { name, data: result.output } as OriginChatEvent;
+      if (event) yield event;
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/origin/main.ts`: the reference origin for `npm run dev`.
+ * `npx tsx origin/main.ts`: the reference origin for `npm run dev`.
  *   ORIGIN_PORT        port to listen on (default 8788)
  *   PUBLIC_URL         the worker's public URL, trusted by Better Auth (default http://127.0.0.1:8787);
  *                      several may be given, comma-separated

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../shared/json';
 import type { CustomTask } from '../../shared/chatkit';
 import type { ToolCall } from '../../shared/origin';
 
@@ -14,7 +15,7 @@ function text(value: unknown): string | undefined {
 }
 
 function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isJsonObject(value) ? value : {};
 }
 
 function clip(title: string): string {

@@ -1,9 +1,9 @@
 import type { CustomTask, ThreadStreamEvent, WorkflowItem } from '../../shared/chatkit';
-import type { ChatReply } from '../../shared/origin';
+import type { ChatReply, ChatStreamEvent } from '../../shared/origin';
 import { logEvent } from '../lib/log';
 import { logExcerpt, OriginReadFault, utf8Length } from '../lib/origin-read';
 import { messageItemId, replyItemId, threadIdFor, workflowItemId } from './ids';
-import { OriginStreamError, type ChatTurnSource, type OriginChatEvent, type OriginClient } from './origin-client';
+import { OriginStreamError, type ChatTurnSource, type OriginClient } from './origin-client';
 import type { ChatkitEventSink } from './sse';
 import { assistantMessageItem, threadFromConversation, userMessageItem, workflowItem } from './thread-items';
 import { affectedTasks, taskWidgetItem } from './task-widgets';
@@ -11,7 +11,7 @@ import { taskForToolCall } from './tool-tasks';
 
 /**
  * One chat turn, translated from the origin's chat events (`start`, `tool`*, `delta`*, `done` |
- * `error`) into ChatKit's stream, in chatkit-python's order (fact sheet §4 a/b):
+ * `error`) into ChatKit's stream, in chatkit-python's order:
  *
  *   thread.created (new thread only, untitled)
  *   thread.item.done            the user message, with the origin's id
@@ -56,7 +56,7 @@ export const INTERRUPTED_MESSAGE = 'The answer was interrupted. Please try again
 export const ORIGIN_FAILED_MESSAGE = 'The assistant could not answer this time. Please try again.';
 
 /** A JSON-only origin's reply, replayed as the events a streaming origin would have sent. */
-async function* eventsFromReply(reply: ChatReply): AsyncGenerator<OriginChatEvent> {
+async function* eventsFromReply(reply: ChatReply): AsyncGenerator<ChatStreamEvent> {
   yield {
     name: 'start',
     data: { conversation_id: reply.conversation_id, user_message_id: reply.user_message_id, assistant_message_id: reply.message_id, title: reply.title },
@@ -80,7 +80,7 @@ interface OpenAnswer {
   bytes: number;
 }
 
-/** The state machine behind {@link streamChatTurn}; one instance per turn. */
+/** The state machine behind {@link relayTurnAsChatkitEvents}; one instance per turn. */
 class TurnTranslator {
   finished = false;
   private conversationId: number | null = null;
@@ -108,7 +108,7 @@ class TurnTranslator {
     this.sink.send(event);
   }
 
-  async handle(event: OriginChatEvent): Promise<void> {
+  async handle(event: ChatStreamEvent): Promise<void> {
     if (event.name === 'error') return this.fail(ORIGIN_FAILED_MESSAGE, 'origin_error', event.data.message);
     if (event.name === 'start') return this.start(event.data);
     if (this.conversationId === null) throw new OriginStreamError(`the origin sent "${event.name}" before "start"`);
@@ -117,7 +117,7 @@ class TurnTranslator {
     return this.done(event.data);
   }
 
-  private async start(start: Extract<OriginChatEvent, { name: 'start' }>['data']): Promise<void> {
+  private async start(start: Extract<ChatStreamEvent, { name: 'start' }>['data']): Promise<void> {
     if (this.conversationId !== null) throw new OriginStreamError('the origin sent "start" twice');
     this.conversationId = start.conversation_id;
     this.title = start.title ?? null;
@@ -155,7 +155,7 @@ class TurnTranslator {
     return last.id;
   }
 
-  private tool(call: Extract<OriginChatEvent, { name: 'tool' }>['data']): void {
+  private tool(call: Extract<ChatStreamEvent, { name: 'tool' }>['data']): void {
     const task = taskForToolCall(call);
     if (!this.workflow) {
       this.workflow = { id: this.idsOfAnswer().workflow, createdAt: this.now(), tasks: [task] };
@@ -289,7 +289,7 @@ class TurnTranslator {
  * returns when the turn is over. Never throws: any failure becomes an `error` event. If the
  * browser leaves, reading stops and the origin stream is cancelled.
  */
-export async function streamChatTurn(sink: ChatkitEventSink, source: ChatTurnSource, turn: ChatTurn): Promise<void> {
+export async function relayTurnAsChatkitEvents(sink: ChatkitEventSink, source: ChatTurnSource, turn: ChatTurn): Promise<void> {
   const events = source.kind === 'stream' ? source.events : eventsFromReply(source.reply);
   const translator = new TurnTranslator(sink, turn);
   try {

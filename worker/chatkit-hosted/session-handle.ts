@@ -20,6 +20,8 @@
  * Rotating the key invalidates outstanding handles; sessions expire within minutes regardless.
  */
 
+import { base64url } from 'jose';
+
 const HKDF_SALT = new TextEncoder().encode('calm-orbit-edge');
 const HKDF_INFO = new TextEncoder().encode('chatkit-session-handle/v1');
 /** OpenAI session ids look like `cksess_<hex>`; anything else is refused before any crypto. */
@@ -47,22 +49,11 @@ async function macKeyFor(apiKey: string): Promise<CryptoKey> {
 /** JSON encoding keeps (user, id) unambiguous whatever characters a user id holds. */
 const macInput = (userId: string, sessionId: string) => new TextEncoder().encode(JSON.stringify(['chatkit-session', userId, sessionId]));
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  return Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (char) => char.charCodeAt(0));
-}
-
 /** `cksess_…` → `cksess_….<mac>`: what `POST /api/chatkit/session` returns as `session_id`. */
 export async function sealSessionHandle(apiKey: string, userId: string, sessionId: string): Promise<string> {
   if (!SESSION_ID.test(sessionId)) throw new Error('OpenAI returned a session id of an unexpected shape');
   const mac = await crypto.subtle.sign('HMAC', await macKeyFor(apiKey), macInput(userId, sessionId));
-  return `${sessionId}.${toBase64Url(new Uint8Array(mac))}`;
+  return `${sessionId}.${base64url.encode(new Uint8Array(mac))}`;
 }
 
 /**
@@ -74,10 +65,10 @@ export async function openSessionHandle(apiKey: string, userId: string, handle: 
   const sessionId = handle.slice(0, dot);
   const mac = handle.slice(dot + 1);
   if (dot < 0 || !SESSION_ID.test(sessionId) || !MAC.test(mac)) return null;
-  const macBytes = fromBase64Url(mac);
+  const macBytes = base64url.decode(mac);
   // The 43rd character carries 2 padding bits that decoding drops; only the canonical spelling
   // is accepted, so each session has exactly one valid handle.
-  if (toBase64Url(macBytes) !== mac) return null;
+  if (base64url.encode(macBytes) !== mac) return null;
   // `verify` compares in constant time.
   const valid = await crypto.subtle.verify('HMAC', await macKeyFor(apiKey), macBytes, macInput(userId, sessionId));
   return valid ? sessionId : null;

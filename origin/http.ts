@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by the origin's routes: errors, ids, JSON bodies, client aborts. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isJsonObject } from '../shared/json';
 import type { OriginEnv } from './env';
 
 export type OriginErrorCode =
@@ -44,8 +45,7 @@ export async function readJsonObject(c: Context<OriginEnv>): Promise<Record<stri
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  return parsed as Record<string, unknown>;
+  return isJsonObject(parsed) ? parsed : undefined;
 }
 
 /**

@@ -6,13 +6,13 @@
  * leaves the partial answer stored, marked `interrupted`.
  */
 import { Hono } from 'hono';
+import { MAX_MESSAGE_LENGTH } from '../../shared/origin';
 import { runAssistant, splitIntoDeltas, type ToolCall } from '../assistant';
 import type { OriginEnv } from '../env';
 import { clientGoneSignal, errorResponse, readJsonObject, requireUser } from '../http';
 import { sseResponse } from '../sse';
 import type { Message, OriginStore } from '../store';
 
-export const MAX_MESSAGE_LENGTH = 4000;
 export const CONVERSATION_TITLE_LENGTH = 60;
 
 export interface ChatReply {

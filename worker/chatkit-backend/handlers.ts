@@ -18,7 +18,7 @@ import type { OriginClient } from './origin-client';
 import { compareTimes, DEFAULT_PAGE_SIZE, paginate } from './pagination';
 import { originMessageFrom } from './request';
 import { chatkitEventStream } from './sse';
-import { INTERRUPTED_MESSAGE, streamChatTurn, type ChatTurn } from './stream-turn';
+import { INTERRUPTED_MESSAGE, relayTurnAsChatkitEvents, type ChatTurn } from './stream-turn';
 import { customAction, syncCustomAction } from './custom-actions';
 import { loadThreadItems } from './thread-loader';
 import { indexOfItem, threadFromConversation } from './thread-items';
@@ -159,7 +159,7 @@ async function chatTurn(
 ): Promise<Response> {
   const source = await ctx.client.sendChat(request, ctx.originStreaming);
   const turn: ChatTurn = { ...turnOf, client: ctx.client, requestId: ctx.requestId };
-  return chatkitEventStream((sink) => streamChatTurn(sink, source, turn), {
+  return chatkitEventStream((sink) => relayTurnAsChatkitEvents(sink, source, turn), {
     browserGone: ctx.browserGone,
     onUnexpectedError: (error, sink) => {
       logEvent('error', 'chatkit_stream_crashed', { request_id: ctx.requestId, type, error: error instanceof Error ? error.message : String(error) });

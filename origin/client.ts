@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { TokenResponseSchema } from '../../shared/auth';
+import { TokenResponseSchema } from '../shared/auth';
 
 /**
  * Test helper: mints a real Better Auth user and JWT through the origin (or through the worker,
