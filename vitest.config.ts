@@ -63,7 +63,13 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['tests/origin/**/*.test.ts', 'tests/fakes/**/*.test.ts', 'tests/ops/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/resilience/**/*.test.ts'],
+          include: [
+            'tests/origin/**/*.test.ts',
+            'tests/fakes/**/*.test.ts',
+            'tests/ops/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+            'tests/resilience/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

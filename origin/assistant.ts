@@ -34,9 +34,7 @@ export const SIMULATE_ERROR_PHRASE = 'simulate error';
 export const ASSISTANT_ERROR_MESSAGE = 'The assistant failed while answering.';
 export const MAX_TASK_TITLE_LENGTH = 200;
 
-export const HELP_REPLY =
-  'I can help you manage your tasks. Try "add a task to buy milk", "show my tasks", ' +
-  '"complete buy milk" or "delete buy milk".';
+export const HELP_REPLY = 'I can help you manage your tasks. Try "add a task to buy milk", "show my tasks", ' + '"complete buy milk" or "delete buy milk".';
 
 // --- understanding the message ---------------------------------------------------------------
 
@@ -59,10 +57,7 @@ const COMPLETE_PATTERNS: readonly RegExp[] = [
   /^(?:i(?:'ve|\s+have)?\s+)?(?:finished|completed|done\s+with)\s+(.+)$/i,
 ];
 
-const DELETE_PATTERN = new RegExp(
-  String.raw`^(?:delete|remove|drop|erase)\s+(.+?)(?:\s+from\s+(?:my\s+|the\s+)?${LIST_WORDS})?$`,
-  'i',
-);
+const DELETE_PATTERN = new RegExp(String.raw`^(?:delete|remove|drop|erase)\s+(.+?)(?:\s+from\s+(?:my\s+|the\s+)?${LIST_WORDS})?$`, 'i');
 
 const LIST_PATTERN = new RegExp(
   String.raw`^(?:(?:show|list|see|view|display|get|give|tell)(?:\s+me)?|what(?:'s|\s+is|\s+are)?|whats|which|how\s+many|do\s+i\s+have|my|all)\b.*\b${LIST_WORDS}\b|^(?:list|tasks|to-?dos)$`,
@@ -123,11 +118,7 @@ export function findTask(tasks: readonly Task[], ref: TaskRef): Task | undefined
   const wanted = ref.title.toLowerCase();
   if (wanted === '') return undefined;
   const matches = tasks.filter((task) => task.title.toLowerCase().includes(wanted));
-  return (
-    matches.find((task) => task.title.toLowerCase() === wanted) ??
-    matches.find((task) => !task.completed) ??
-    matches[0]
-  );
+  return matches.find((task) => task.title.toLowerCase() === wanted) ?? matches.find((task) => !task.completed) ?? matches[0];
 }
 
 // --- answering -------------------------------------------------------------------------------
@@ -151,11 +142,7 @@ function refArguments(ref: TaskRef): Record<string, unknown> {
  * Answers one user message, calling the task tools it needs. `onToolCall` sees each call as soon
  * as it has run (the SSE reply streams them before the answer text).
  */
-export function runAssistant(
-  message: string,
-  tools: TaskTools,
-  onToolCall: (call: ToolCall) => void = () => {},
-): AssistantOutcome {
+export function runAssistant(message: string, tools: TaskTools, onToolCall: (call: ToolCall) => void = () => {}): AssistantOutcome {
   const toolCalls: ToolCall[] = [];
   const call = (name: ToolName, args: Record<string, unknown>, result: unknown): void => {
     const toolCall: ToolCall = { name, arguments: args, result };

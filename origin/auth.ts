@@ -31,9 +31,7 @@ export function createOriginAuth(options: OriginAuthOptions) {
     secret: options.secret,
     database: memoryAdapter(db),
     emailAndPassword: { enabled: true, autoSignIn: true },
-    plugins: [
-      jwt({ jwt: { issuer: options.baseURL, audience: options.baseURL, expirationTime: JWT_EXPIRATION } }),
-    ],
+    plugins: [jwt({ jwt: { issuer: options.baseURL, audience: options.baseURL, expirationTime: JWT_EXPIRATION } })],
     trustedOrigins: [...new Set([options.baseURL, ...options.trustedOrigins])],
     // Better Auth skips its Origin check when it detects a test runner (NODE_ENV=test, vitest);
     // the worker's tests must meet the same CSRF check a browser does, so it is forced on.

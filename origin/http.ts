@@ -4,13 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isJsonObject } from '../shared/json';
 import type { OriginEnv } from './env';
 
-export type OriginErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'not_found'
-  | 'assistant_error'
-  | 'origin_status'
-  | 'internal';
+export type OriginErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'assistant_error' | 'origin_status' | 'internal';
 
 export interface OriginErrorBody {
   error: { code: string; message: string; request_id?: string };
@@ -20,12 +14,7 @@ export interface OriginErrorBody {
  * `{"error": {"code", "message"}}`, like the worker's errors. The request id is echoed when the
  * worker sent one, so an origin error passed through still points at the right log line.
  */
-export function errorResponse(
-  c: Context<OriginEnv>,
-  status: ContentfulStatusCode,
-  code: OriginErrorCode,
-  message: string,
-): Response {
+export function errorResponse(c: Context<OriginEnv>, status: ContentfulStatusCode, code: OriginErrorCode, message: string): Response {
   const requestId = c.req.header('x-request-id');
   const body: OriginErrorBody = { error: { code, message, ...(requestId ? { request_id: requestId } : {}) } };
   return c.json(body, status);

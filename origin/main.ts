@@ -22,7 +22,10 @@ function readPort(raw: string | undefined): number {
 }
 
 function readPublicUrls(raw: string | undefined): string[] {
-  const urls = (raw ?? DEFAULT_PUBLIC_URL).split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean);
+  const urls = (raw ?? DEFAULT_PUBLIC_URL)
+    .split(',')
+    .map((url) => url.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
   // `localhost` and `127.0.0.1` are different origins to a browser; trust both spellings.
   const aliases = urls.flatMap((url) => [url.replace('//127.0.0.1', '//localhost'), url.replace('//localhost', '//127.0.0.1')]);
   return [...new Set([...urls, ...aliases])];

@@ -32,7 +32,18 @@ import {
   rolloutBucket,
   type FlagsDocument,
 } from '../shared/flags';
-import { formatDuration, KV_KEY_GUARD_STATE, KV_KEY_PLAN, type GuardState, parseDuration, parseJsonWith, RolloutPlanSchema, type GuardRun, type RolloutPlan, type RolloutReport } from '../shared/rollout';
+import {
+  formatDuration,
+  KV_KEY_GUARD_STATE,
+  KV_KEY_PLAN,
+  type GuardState,
+  parseDuration,
+  parseJsonWith,
+  RolloutPlanSchema,
+  type GuardRun,
+  type RolloutPlan,
+  type RolloutReport,
+} from '../shared/rollout';
 import { formatHistory, KV_KEY_AUDIT, operatorName, parseAudit, writeWithAudit } from './flags/audit';
 import { applyFlagEdit, describeFlagChanges, parseRolloutPercent, parseUserId, UsageError, type FlagEdit } from './flags/flag-edits';
 import { callOps, resolveOpsTarget } from './flags/ops-client';
@@ -189,8 +200,12 @@ async function main(argv: string[]): Promise<number> {
     const rollback = rawRollback === null ? { ok: true as const, value: false } : parseRollbackValue(rawRollback);
     const flags = readFlags(raw[KV_KEY_FLAGS] ?? null);
     console.log(`KV (${where})`);
-    console.log(`  rollback = ${rawRollback === null ? '(not set)' : JSON.stringify(rawRollback)}${rollback.ok ? '' : `  ← INVALID (${rollback.error}); the worker keeps its last good value`}`);
-    console.log(`  flags    = ${flags.raw === null ? '(not set)' : flags.raw.length > 500 ? `${flags.raw.slice(0, 500)}… (${flags.raw.length} bytes)` : flags.raw}${flags.problem ? `  ← INVALID (${flags.problem}); the worker keeps its last good value` : ''}`);
+    console.log(
+      `  rollback = ${rawRollback === null ? '(not set)' : JSON.stringify(rawRollback)}${rollback.ok ? '' : `  ← INVALID (${rollback.error}); the worker keeps its last good value`}`,
+    );
+    console.log(
+      `  flags    = ${flags.raw === null ? '(not set)' : flags.raw.length > 500 ? `${flags.raw.slice(0, 500)}… (${flags.raw.length} bytes)` : flags.raw}${flags.problem ? `  ← INVALID (${flags.problem}); the worker keeps its last good value` : ''}`,
+    );
     const rollbackOn = rollback.ok && rollback.value;
     const { rollout_percent, allow_users, deny_users } = flags.doc.chatkit;
     console.log('Resolves to');
@@ -220,7 +235,9 @@ async function main(argv: string[]): Promise<number> {
       after: { rollback: state === 'on' },
     });
     console.log(`rollback: ${before === null ? '(not set)' : before.trim()} → ${value}  [${where}]`);
-    console.log(state === 'on' ? 'Everyone gets the legacy chat on their next page load (within the documented bound).' : 'ChatKit is back for users in the rollout.');
+    console.log(
+      state === 'on' ? 'Everyone gets the legacy chat on their next page load (within the documented bound).' : 'ChatKit is back for users in the rollout.',
+    );
     return 0;
   }
 
@@ -232,13 +249,22 @@ async function main(argv: string[]): Promise<number> {
     const raw = await kv.getMany([KV_KEY_PLAN, KV_KEY_AUDIT, KV_KEY_FLAGS]);
     const current = parseJsonWith(RolloutPlanSchema, raw[KV_KEY_PLAN] ?? null);
     if (!plan) {
-      if (!current) console.log(`no rollout plan  [${where}]  (npm run flags -- plan --stages 10,50,100 --min-turns 200 --max-error-delta 2 --max-ttft-ratio 1.5 --dwell 24h)`);
-      else console.log([`rollout plan  [${where}]  (set by ${current.updated_by ?? '?'} at ${current.updated_at ?? '?'})`, ...describePlan(current)].join('\n'));
+      if (!current)
+        console.log(
+          `no rollout plan  [${where}]  (npm run flags -- plan --stages 10,50,100 --min-turns 200 --max-error-delta 2 --max-ttft-ratio 1.5 --dwell 24h)`,
+        );
+      else
+        console.log([`rollout plan  [${where}]  (set by ${current.updated_by ?? '?'} at ${current.updated_at ?? '?'})`, ...describePlan(current)].join('\n'));
       return 0;
     }
     // The guard judges the current stage from now on (its window starts when the stage did).
     const stage = stageStartingNow(readFlags(raw[KV_KEY_FLAGS] ?? null).doc.chatkit.rollout_percent);
-    await writeWithAudit(kv, { [KV_KEY_PLAN]: JSON.stringify(plan), ...stage }, raw[KV_KEY_AUDIT] ?? null, { actor, action: 'plan', before: current, after: plan });
+    await writeWithAudit(kv, { [KV_KEY_PLAN]: JSON.stringify(plan), ...stage }, raw[KV_KEY_AUDIT] ?? null, {
+      actor,
+      action: 'plan',
+      before: current,
+      after: plan,
+    });
     console.log([`rollout plan set  [${where}]`, ...describePlan(plan)].join('\n'));
     return 0;
   }

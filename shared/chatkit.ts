@@ -88,10 +88,7 @@ const envelope = <TType extends string, TParams extends v.GenericSchema>(type: T
 const customActionParams = v.looseObject({ thread_id: v.string(), item_id: v.nullish(v.string()), action: ActionInputSchema });
 
 export const ThreadsCreateRequestSchema = envelope('threads.create', v.looseObject({ input: UserMessageInputSchema }));
-export const ThreadsAddUserMessageRequestSchema = envelope(
-  'threads.add_user_message',
-  v.looseObject({ thread_id: v.string(), input: UserMessageInputSchema }),
-);
+export const ThreadsAddUserMessageRequestSchema = envelope('threads.add_user_message', v.looseObject({ thread_id: v.string(), input: UserMessageInputSchema }));
 export const ThreadsAddClientToolOutputRequestSchema = envelope(
   'threads.add_client_tool_output',
   v.looseObject({ thread_id: v.string(), result: v.unknown() }),
@@ -103,17 +100,11 @@ export const ThreadsAddStructuredInputRequestSchema = envelope(
     item_id: v.string(),
     input: v.looseObject({
       status: v.nullish(v.picklist(['answered', 'skipped']), 'answered'),
-      answers: v.nullish(
-        v.record(v.string(), v.looseObject({ values: v.nullish(v.array(v.string()), []), skipped: v.nullish(v.boolean(), false) })),
-        {},
-      ),
+      answers: v.nullish(v.record(v.string(), v.looseObject({ values: v.nullish(v.array(v.string()), []), skipped: v.nullish(v.boolean(), false) })), {}),
     }),
   }),
 );
-export const ThreadsRetryAfterItemRequestSchema = envelope(
-  'threads.retry_after_item',
-  v.looseObject({ thread_id: v.string(), item_id: v.string() }),
-);
+export const ThreadsRetryAfterItemRequestSchema = envelope('threads.retry_after_item', v.looseObject({ thread_id: v.string(), item_id: v.string() }));
 export const ThreadsCustomActionRequestSchema = envelope('threads.custom_action', customActionParams);
 export const ThreadsSyncCustomActionRequestSchema = envelope('threads.sync_custom_action', customActionParams);
 export const ThreadsGetByIdRequestSchema = envelope('threads.get_by_id', v.looseObject({ thread_id: v.string() }));
@@ -130,10 +121,7 @@ export const AttachmentsCreateRequestSchema = envelope(
   v.looseObject({ name: v.string(), size: NonNegativeIntSchema, mime_type: v.string() }),
 );
 export const AttachmentsDeleteRequestSchema = envelope('attachments.delete', v.looseObject({ attachment_id: v.string() }));
-export const InputTranscribeRequestSchema = envelope(
-  'input.transcribe',
-  v.looseObject({ audio_base64: v.string(), mime_type: v.string() }),
-);
+export const InputTranscribeRequestSchema = envelope('input.transcribe', v.looseObject({ audio_base64: v.string(), mime_type: v.string() }));
 
 /** Every request type, discriminated on `type`. An unknown `type` fails validation. */
 export const ChatkitRequestSchema = v.variant('type', [

@@ -23,21 +23,23 @@ const UserIdListSchema = v.optional(
   [],
 );
 
-
 /** Unknown fields are kept (forward compatible: an older worker ignores what it does not know). */
-export const ChatkitFlagsSchema = v.pipe(v.custom<Record<string, unknown>>(isJsonObject, 'must be an object'), v.looseObject({
-  rollout_percent: v.optional(
-    v.pipe(
-      v.number('must be a number'),
-      v.integer('must be a whole number'),
-      v.minValue(0, 'must be between 0 and 100'),
-      v.maxValue(100, 'must be between 0 and 100'),
+export const ChatkitFlagsSchema = v.pipe(
+  v.custom<Record<string, unknown>>(isJsonObject, 'must be an object'),
+  v.looseObject({
+    rollout_percent: v.optional(
+      v.pipe(
+        v.number('must be a number'),
+        v.integer('must be a whole number'),
+        v.minValue(0, 'must be between 0 and 100'),
+        v.maxValue(100, 'must be between 0 and 100'),
+      ),
+      0,
     ),
-    0,
-  ),
-  allow_users: UserIdListSchema,
-  deny_users: UserIdListSchema,
-}));
+    allow_users: UserIdListSchema,
+    deny_users: UserIdListSchema,
+  }),
+);
 
 export const FlagsDocumentSchema = v.pipe(
   v.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object'),
@@ -75,14 +77,7 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], root = '
 // --- Resolution -----------------------------------------------------------------------------
 
 export type ChatVariant = 'chatkit' | 'legacy';
-export type VariantReason =
-  | 'rollback'
-  | 'not_configured'
-  | 'denied'
-  | 'allowed'
-  | 'rollout'
-  | 'not_in_rollout'
-  | 'anonymous';
+export type VariantReason = 'rollback' | 'not_configured' | 'denied' | 'allowed' | 'rollout' | 'not_in_rollout' | 'anonymous';
 
 export interface FlagInputs {
   /** KV `rollback` or the `ROLLBACK_CHAT` var. */
@@ -111,9 +106,7 @@ export function resolveChatVariant(inputs: FlagInputs, userId: string | null): R
   }
   if (deny_users.includes(userId)) return { variant: 'legacy', reason: 'denied' };
   if (allow_users.includes(userId)) return { variant: 'chatkit', reason: 'allowed' };
-  return rolloutBucket(userId) < rollout_percent
-    ? { variant: 'chatkit', reason: 'rollout' }
-    : { variant: 'legacy', reason: 'not_in_rollout' };
+  return rolloutBucket(userId) < rollout_percent ? { variant: 'chatkit', reason: 'rollout' } : { variant: 'legacy', reason: 'not_in_rollout' };
 }
 
 /**

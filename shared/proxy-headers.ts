@@ -45,4 +45,12 @@ export const PASSED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Hop-by-hop headers describe one connection only: dropped without a log line. */
-export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);

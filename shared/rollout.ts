@@ -403,10 +403,15 @@ export function decideGuard({ plan, stats, state, flags, now }: GuardInputs): Gu
   if (nextStage === null) return verdict('hold', `healthy at ${flags.rollout_percent} %, the last stage`);
   const dwellLeftMs = Date.parse(state.stage_entered_at) + plan.dwell_seconds * 1000 - now;
   if (dwellLeftMs > 0) {
-    return verdict('hold', `healthy; ${formatDuration(Math.ceil(dwellLeftMs / 1000))} of the ${formatDuration(plan.dwell_seconds)} dwell left at ${flags.rollout_percent} %`);
+    return verdict(
+      'hold',
+      `healthy; ${formatDuration(Math.ceil(dwellLeftMs / 1000))} of the ${formatDuration(plan.dwell_seconds)} dwell left at ${flags.rollout_percent} %`,
+    );
   }
   if (!plan.auto_advance) return verdict('hold', `healthy for the dwell time; auto-advance is off (npm run flags -- rollout ${nextStage})`);
-  return verdict('advance', `healthy for ${formatDuration(plan.dwell_seconds)} at ${flags.rollout_percent} %: moving to ${nextStage} %`, { next_percent: nextStage });
+  return verdict('advance', `healthy for ${formatDuration(plan.dwell_seconds)} at ${flags.rollout_percent} %: moving to ${nextStage} %`, {
+    next_percent: nextStage,
+  });
 }
 
 /** One guard evaluation as the cron, the ops route and `npm run flags -- guard` report it. */

@@ -46,7 +46,10 @@ export async function* readServerSentEvents(body: ReadableStream<Uint8Array>, li
   const bufferCap = limits.maxEventChars === undefined ? undefined : Math.max(limits.maxEventChars, ...Object.values(byName));
   // The DOM and Workers type libraries disagree on TextDecoderStream's writable side; both decode bytes.
   const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
-  const reader = body.pipeThrough(decoder).pipeThrough(new EventSourceParserStream({ maxBufferSize: bufferCap })).getReader();
+  const reader = body
+    .pipeThrough(decoder)
+    .pipeThrough(new EventSourceParserStream({ maxBufferSize: bufferCap }))
+    .getReader();
   let finished = false;
   try {
     for (;;) {

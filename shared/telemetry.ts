@@ -30,6 +30,10 @@ export type TelemetryEvent = v.InferOutput<typeof TelemetryEventSchema>;
 export const TelemetryBatchSchema = v.strictObject({
   /** Optional; when present it must be the token's user (a body naming anyone else is refused). */
   user_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
-  events: v.pipe(v.array(TelemetryEventSchema), v.minLength(1, 'must hold at least one event'), v.maxLength(TELEMETRY_MAX_EVENTS, `at most ${TELEMETRY_MAX_EVENTS} events`)),
+  events: v.pipe(
+    v.array(TelemetryEventSchema),
+    v.minLength(1, 'must hold at least one event'),
+    v.maxLength(TELEMETRY_MAX_EVENTS, `at most ${TELEMETRY_MAX_EVENTS} events`),
+  ),
 });
 export type TelemetryBatch = v.InferOutput<typeof TelemetryBatchSchema>;

@@ -221,10 +221,7 @@ export function parseConfig(env: Record<string, unknown>): Config | ConfigError 
         automaticTitling: e.CHATKIT_AUTOMATIC_TITLING,
       },
     },
-    upstash:
-      e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
-        ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
-        : null,
+    upstash: e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : null,
     rateLimits: {
       policies: {
         session: e.RATE_LIMIT_SESSION,

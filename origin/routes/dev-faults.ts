@@ -33,7 +33,13 @@ export function createDevFaultRoutes(state: DevFaultState): Hono<OriginEnv> {
       return errorResponse(c, 400, 'bad_request', 'Expected a JSON body like {"chat": {"status": 502, "users": ["<user id>"]}}.');
     }
     const parsed = v.safeParse(FaultsSchema, body);
-    if (!parsed.success) return errorResponse(c, 400, 'bad_request', `Invalid faults: ${parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`).join('; ')}`);
+    if (!parsed.success)
+      return errorResponse(
+        c,
+        400,
+        'bad_request',
+        `Invalid faults: ${parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`).join('; ')}`,
+      );
     state.faults = parsed.output;
     console.log(`[origin] dev faults set: ${JSON.stringify(state.faults)}`);
     return c.json(state.faults);

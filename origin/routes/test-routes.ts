@@ -63,9 +63,7 @@ export function createTestRoutes(): Hono<OriginEnv> {
   });
 
   // Claims JSON, is not.
-  test.get('/garbage', () =>
-    new Response('{"ok": tru <html>this is not JSON', { status: 200, headers: { 'content-type': 'application/json' } }),
-  );
+  test.get('/garbage', () => new Response('{"ok": tru <html>this is not JSON', { status: 200, headers: { 'content-type': 'application/json' } }));
 
   test.get('/slow', async (c) => {
     const ms = intQuery(c, 'ms', 1000, 0, 600_000);

@@ -145,7 +145,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ALLOWED_ORIGINS: `http://127.0.0.1:${options.port},http://localhost:${options.port}`,
       ...options.vars,
     };
-    const args = ['dev', '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info'];
+    const args = [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--inspector-port',
+      '0',
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'info',
+    ];
     for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
     if (options.persistTo) args.push('--persist-to', options.persistTo);
     // `/__scheduled` runs the worker's `scheduled` handler (wrangler's own `/cdn-cgi/handler/scheduled`

@@ -35,7 +35,7 @@ export function resolveOpsTarget(options: { location: 'local' | 'remote'; root: 
     if (!url || !token) throw new UsageError(`no local worker found (${file} is written by npm run dev); start it, or pass --url and OPS_TOKEN`);
   }
   if (!url) throw new UsageError('--remote needs the worker URL: set OPS_URL (or pass --url)');
-  if (!token) throw new UsageError('set OPS_TOKEN to the worker\'s OPS_TOKEN secret');
+  if (!token) throw new UsageError("set OPS_TOKEN to the worker's OPS_TOKEN secret");
   return { url: url.replace(/\/+$/, ''), token };
 }
 

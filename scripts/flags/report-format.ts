@@ -24,7 +24,12 @@ export function reportJson(report: RolloutReport): unknown {
     legacy_stream_errors: r.legacy_stream_errors,
     outcomes: r.outcomes,
   });
-  return { since: report.since, until: report.until, variants: { chatkit: variant(report.variants.chatkit), legacy: variant(report.variants.legacy) }, guard: report.guard };
+  return {
+    since: report.since,
+    until: report.until,
+    variants: { chatkit: variant(report.variants.chatkit), legacy: variant(report.variants.legacy) },
+    guard: report.guard,
+  };
 }
 
 export function reportText(report: RolloutReport, where: string): string[] {
@@ -85,14 +90,17 @@ function lineChart(title: string, series: readonly SeriesPoint[], value: (point:
     return `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/><text x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end">${unit === '%' ? v.toFixed(1) : Math.round(v)}</text>`;
   });
   const labels = series.length
-    ? [0, Math.floor((series.length - 1) / 2), series.length - 1].map((i) => `<text x="${x(i)}" y="${height - 12}" text-anchor="middle">${escapeHtml(series[i]!.t.slice(11, 16))}</text>`)
+    ? [0, Math.floor((series.length - 1) / 2), series.length - 1].map(
+        (i) => `<text x="${x(i)}" y="${height - 12}" text-anchor="middle">${escapeHtml(series[i]!.t.slice(11, 16))}</text>`,
+      )
     : [];
   return `<figure><figcaption>${escapeHtml(title)} (${unit})</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}">${ticks.join('')}${labels.join('')}${paths.join('')}</svg></figure>`;
 }
 
 export function reportHtml(report: RolloutReport, where: string): string {
   const { chatkit, legacy } = report.variants;
-  const row = (label: string, cell: (r: VariantReport) => string) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(cell(chatkit))}</td><td>${escapeHtml(cell(legacy))}</td></tr>`;
+  const row = (label: string, cell: (r: VariantReport) => string) =>
+    `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(cell(chatkit))}</td><td>${escapeHtml(cell(legacy))}</td></tr>`;
   const verdictClass = report.guard.decision === 'rollback' ? 'bad' : report.guard.decision === 'advance' ? 'good' : 'hold';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ChatKit rollout report</title>

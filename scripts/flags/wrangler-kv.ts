@@ -31,10 +31,15 @@ function targetArgs(target: KvTarget): string[] {
 
 function run(target: KvTarget, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(wranglerBin(target.cwd), args, { cwd: target.cwd, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`wrangler ${args.slice(0, 3).join(' ')} failed: ${(stderr || stdout || error.message).trim()}`));
-      else resolve(stdout);
-    });
+    execFile(
+      wranglerBin(target.cwd),
+      args,
+      { cwd: target.cwd, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`wrangler ${args.slice(0, 3).join(' ')} failed: ${(stderr || stdout || error.message).trim()}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

@@ -39,7 +39,15 @@ export interface Report {
   /** What the "worker" rows (ratios, targets) ran on: plain workerd on the exact deploy bundle. */
   workerPrimary?: 'workerd';
   http: { users: number; cells: LoadCell[]; order: string[]; ratios: Ratios } | null;
-  sse: { events: number; intervalMs: number; direct: StreamSummary; worker: StreamSummary; floor?: StreamSummary; workerMiniflare?: StreamSummary; workerWranglerDev?: StreamSummary } | null;
+  sse: {
+    events: number;
+    intervalMs: number;
+    direct: StreamSummary;
+    worker: StreamSummary;
+    floor?: StreamSummary;
+    workerMiniflare?: StreamSummary;
+    workerWranglerDev?: StreamSummary;
+  } | null;
   chatkit: {
     deltas: number;
     intervalMs: number;
@@ -114,7 +122,8 @@ export type Ratios = ReturnType<typeof ratios>;
 // --- formatting --------------------------------------------------------------------------------------
 
 const ms = (value: number | undefined, digits = 2) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
-const us = (valueMs: number | undefined) => (valueMs === undefined || !Number.isFinite(valueMs) ? '—' : `${(valueMs * 1000).toFixed(valueMs < 0.01 ? 2 : 1)} µs`);
+const us = (valueMs: number | undefined) =>
+  valueMs === undefined || !Number.isFinite(valueMs) ? '—' : `${(valueMs * 1000).toFixed(valueMs < 0.01 ? 2 : 1)} µs`;
 const kb = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 1000).toFixed(1)} kB`);
 const x = (ratio: number | undefined) => (ratio === undefined || !Number.isFinite(ratio) ? '—' : `${ratio.toFixed(2)}×`);
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}`;
@@ -122,7 +131,10 @@ const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).
 function textTable(headers: string[], rows: string[][], rightAlign: boolean[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]) =>
-    cells.map((cell, i) => (rightAlign[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (rightAlign[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].map((line) => `  ${line}`).join('\n');
 }
 
@@ -262,7 +274,7 @@ function streamRows(report: Report): string[][] {
     rows.push(['origin POST /api/v1/chat: first delta / done', ms(origin.firstMs), ms(origin.lastMs), '']);
     rows.push([`${PRIMARY} POST /api/chatkit: first text_delta / reply done`, ms(worker.firstMs), ms(worker.lastMs), delta(worker, origin)]);
     for (const [label, summary] of [
-      ['  same origin stream through the worker\'s SSE proxy (/api/v1/chat)', report.chatkit.workerPassThrough],
+      ["  same origin stream through the worker's SSE proxy (/api/v1/chat)", report.chatkit.workerPassThrough],
       ['  worker (Miniflare; ref.)', report.chatkit.workerMiniflare],
       ['  worker (wrangler dev; ref.)', report.chatkit.workerWranglerDev],
     ] as const) {
@@ -278,7 +290,7 @@ function coldStartRows(report: Report): string[][] {
   const cold = report.coldStart;
   if (!cold) return [];
   return [
-    ['empty worker (workerd\'s own start-up)', ms(cold.empty.firstResponseMs, 1), ms(cold.empty.cpuMs, 1)],
+    ["empty worker (workerd's own start-up)", ms(cold.empty.firstResponseMs, 1), ms(cold.empty.cpuMs, 1)],
     [`worker bundle, first ${cold.worker.path}`, ms(cold.worker.firstResponseMs, 1), ms(cold.worker.cpuMs, 1)],
     ['the bundle adds (parse, module init, first request)', ms(cold.addedFirstResponseMs, 1), ms(cold.addedCpuMs, 1)],
   ];
@@ -322,7 +334,11 @@ function microRows(report: Report): string[][] {
     row('rate limiter: Durable Object limit()', 'rateLimitDo', 'RPC to the local object, awaited per request'),
     row('rate limiter: Upstash limit() via bridge', 'rateLimitUpstash', 'REST → local bridge (Node) → redis-server'),
     row('one access-log line (logEvent)', 'logLine', 'console.log of one JSON line'),
-    row('recording one turn\'s rollout signals (embedded sink)', 'signals', 'counters into the isolate aggregator; a batch to the Durable Object every 200 calls, in waitUntil (its RPC and SQLite work run in this same local process, so they are in this figure)'),
+    row(
+      "recording one turn's rollout signals (embedded sink)",
+      'signals',
+      'counters into the isolate aggregator; a batch to the Durable Object every 200 calls, in waitUntil (its RPC and SQLite work run in this same local process, so they are in this figure)',
+    ),
     row('  same, aggregator only (no batches sent)', 'signalsAggregateOnly', 'what a request itself spends: a few Map updates'),
     row(
       'fetch to the origin, loopback',
@@ -347,7 +363,11 @@ function sizeRows(report: Report): string[][] {
   }
   const spa = report.sizes?.spa;
   if (spa) {
-    rows.push([`SPA initial JS (${spa.initialJs.length} file${spa.initialJs.length === 1 ? '' : 's'}: entry + static imports)`, kb(spa.initialJsTotal.bytes), kb(spa.initialJsTotal.gzipBytes)]);
+    rows.push([
+      `SPA initial JS (${spa.initialJs.length} file${spa.initialJs.length === 1 ? '' : 's'}: entry + static imports)`,
+      kb(spa.initialJsTotal.bytes),
+      kb(spa.initialJsTotal.gzipBytes),
+    ]);
     rows.push([
       `SPA ChatKit chunk (lazy${spa.chatkitExtra.length ? ` + ${spa.chatkitExtra.length} shared` : ''}${spa.chatkitSplit ? ', split out' : ', NOT split'})`,
       kb(spa.chatkitTotal.bytes),
@@ -393,7 +413,8 @@ export function evaluateTargets(report: Report): TargetResult[] {
       '×',
       ratio,
       pass,
-      `${w.requestsPerSecond.toFixed(0)} vs ${p.requestsPerSecond.toFixed(0)} req/s = ${x(ratio)}` + (sameRatio !== null ? `; vs same work ${same!.requestsPerSecond.toFixed(0)} = ${x(sameRatio)}` : ''),
+      `${w.requestsPerSecond.toFixed(0)} vs ${p.requestsPerSecond.toFixed(0)} req/s = ${x(ratio)}` +
+        (sameRatio !== null ? `; vs same work ${same!.requestsPerSecond.toFixed(0)} = ${x(sameRatio)}` : ''),
       pass
         ? undefined
         : [
@@ -420,7 +441,9 @@ export function evaluateTargets(report: Report): TargetResult[] {
         ratio,
         ratio <= 2.5,
         `${us(w)} vs ${us(f)} per request = ${x(ratio)}` + (single !== null ? ` (one token: ${us(single)} = ${x(single / f)})` : ''),
-        ratio <= 2.5 ? undefined : 'per request the worker verifies a token, asks the rate limiter, logs a line and runs its middleware on top of the floor’s fetch; see README "Performance" for the profile',
+        ratio <= 2.5
+          ? undefined
+          : 'per request the worker verifies a token, asks the rate limiter, logs a line and runs its middleware on top of the floor’s fetch; see README "Performance" for the profile',
       );
     }
   }
@@ -439,7 +462,8 @@ export function evaluateTargets(report: Report): TargetResult[] {
         'ms',
         added,
         added <= 1.5,
-        `${ms(k.worker.firstMs)} vs ${ms(k.origin.firstMs)} ms (${signed(added)} ms)` + (passThrough !== null ? `; the same stream through the SSE proxy ${signed(passThrough)} ms` : ''),
+        `${ms(k.worker.firstMs)} vs ${ms(k.origin.firstMs)} ms (${signed(added)} ms)` +
+          (passThrough !== null ? `; the same stream through the SSE proxy ${signed(passThrough)} ms` : ''),
         added <= 1.5
           ? undefined
           : passThrough !== null
@@ -461,8 +485,11 @@ export function evaluateTargets(report: Report): TargetResult[] {
         'ms',
         added,
         added <= 1,
-        `${ms(sse.worker.firstMs)} vs ${ms(sse.direct.firstMs)} ms (${signed(added)} ms)` + (floor !== null ? `; the pass-through floor ${signed(floor)} ms` : ''),
-        added <= 1 ? undefined : `the pass-through floor alone adds ${floor === null ? 'n/a' : `${signed(floor)} ms`} (a hop through workerd); the rest is the token check and the limiter call before the origin is asked`,
+        `${ms(sse.worker.firstMs)} vs ${ms(sse.direct.firstMs)} ms (${signed(added)} ms)` +
+          (floor !== null ? `; the pass-through floor ${signed(floor)} ms` : ''),
+        added <= 1
+          ? undefined
+          : `the pass-through floor alone adds ${floor === null ? 'n/a' : `${signed(floor)} ms`} (a hop through workerd); the rest is the token check and the limiter call before the origin is asked`,
       );
     }
   }
@@ -488,7 +515,19 @@ export function evaluateTargets(report: Report): TargetResult[] {
     if (!jwt) add('jwt_verify_us', goal, 'µs', null, null, '—', report.micro?.wranglerDev.errors.jwt ?? 'not measured');
     else {
       const fastest = minPerOp(jwt);
-      add('jwt_verify_us', goal, 'µs', jwt.perOpMs * 1000, jwt.perOpMs <= 0.2, `${us(jwt.perOpMs)} per verify (fastest sample ${us(fastest)})`, jwt.perOpMs <= 0.2 ? undefined : fastest <= 0.2 ? 'the fastest sample is within target: the median carries interference from other processes' : 'an Ed25519 check plus jose’s claim validation');
+      add(
+        'jwt_verify_us',
+        goal,
+        'µs',
+        jwt.perOpMs * 1000,
+        jwt.perOpMs <= 0.2,
+        `${us(jwt.perOpMs)} per verify (fastest sample ${us(fastest)})`,
+        jwt.perOpMs <= 0.2
+          ? undefined
+          : fastest <= 0.2
+            ? 'the fastest sample is within target: the median carries interference from other processes'
+            : 'an Ed25519 check plus jose’s claim validation',
+      );
     }
   }
   {
@@ -497,7 +536,15 @@ export function evaluateTargets(report: Report): TargetResult[] {
     if (!flags) add('flag_resolution_us', goal, 'µs', null, null, '—', report.micro?.wranglerDev.errors.flags ?? 'not measured');
     else {
       const pass = flags.perOpMs <= 0.05 && flags.hotKvReads === 0 && flags.hotKvGets === 0;
-      add('flag_resolution_us', goal, 'µs', flags.perOpMs * 1000, pass, `${us(flags.perOpMs)} per snapshot+resolve; ${flags.hotKvReads} KV reads in ${flags.hotIterations} warm calls`, pass ? undefined : 'slower than the goal or KV read on the hot path');
+      add(
+        'flag_resolution_us',
+        goal,
+        'µs',
+        flags.perOpMs * 1000,
+        pass,
+        `${us(flags.perOpMs)} per snapshot+resolve; ${flags.hotKvReads} KV reads in ${flags.hotIterations} warm calls`,
+        pass ? undefined : 'slower than the goal or KV read on the hot path',
+      );
     }
   }
   {
@@ -505,8 +552,19 @@ export function evaluateTargets(report: Report): TargetResult[] {
     const goal = '≤ 150 kB gzip (no regression)';
     if (!w) add('worker_bundle_gzip_kb', goal, 'kB', null, null, '—', 'not measured');
     else {
-      const top = w.contributors.slice(0, 3).map((c) => `${c.name} ${kb(c.bytes)}`).join(', ');
-      add('worker_bundle_gzip_kb', goal, 'kB', w.gzipBytes / 1000, w.gzipBytes <= 150_000, `${kb(w.gzipBytes)} gzip (${kb(w.bytes)} raw)`, w.gzipBytes <= 150_000 ? undefined : `largest inputs: ${top}`);
+      const top = w.contributors
+        .slice(0, 3)
+        .map((c) => `${c.name} ${kb(c.bytes)}`)
+        .join(', ');
+      add(
+        'worker_bundle_gzip_kb',
+        goal,
+        'kB',
+        w.gzipBytes / 1000,
+        w.gzipBytes <= 150_000,
+        `${kb(w.gzipBytes)} gzip (${kb(w.bytes)} raw)`,
+        w.gzipBytes <= 150_000 ? undefined : `largest inputs: ${top}`,
+      );
     }
   }
   {
@@ -540,7 +598,7 @@ const ROW_NOTES = [
   `"${PRIMARY}" = the exact \`wrangler deploy --dry-run\` bundle served by the workerd binary wrangler ships, with a config of`,
   "the bench's own: one socket straight into the worker, KV and the rate-limit Durable Object in the same process, no entry",
   'worker, no proxy worker, no inspector; its log lines go to a file. "floor" = a worker that only forwards the request to the',
-  "origin, run the same way: the runtime's own cost. \"node-proxy (as it is)\" = jose + @hono/node-server + hono/proxy; \"same",
+  'origin, run the same way: the runtime\'s own cost. "node-proxy (as it is)" = jose + @hono/node-server + hono/proxy; "same',
   'work" adds what the worker does: request id, the sliding-window limiter in memory with RateLimit-* headers, the header',
   'allowlist, security headers and one JSON access-log line. Miniflare and wrangler dev rows are for reference.',
 ];
@@ -551,7 +609,9 @@ export function printReport(report: Report): void {
   const settings = report.settings as { rounds?: number; durationS?: number };
   out.push('');
   out.push('═'.repeat(100));
-  out.push(`Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`);
+  out.push(
+    `Results (${report.mode}) — ${m.cores} × ${m.cpuModel}, Node ${m.node}, workerd ${m.workerd ?? '?'}, wrangler ${m.wrangler}, load avg ${m.loadAverageAtStart.join('/')} → ${m.loadAverageAtEnd.join('/')}`,
+  );
   out.push(...ROW_NOTES);
   out.push('═'.repeat(100));
   if (report.http) {
@@ -592,14 +652,22 @@ export function printReport(report: Report): void {
       out.push(
         `  clock: performance.now() steps by ${clock.stepMs} ms and ${clock.advancesWithoutIo ? 'does' : 'does NOT'} advance during synchronous code here (production workerd freezes it between I/O);`,
       );
-      out.push(`  every row is total time ÷ iterations over samples of ≥ ${minMs} ms ending on an I/O boundary, so quantisation error ≤ ${((100 * (clock.stepMs || 1)) / minMs).toFixed(1)} %; median of samples.`);
+      out.push(
+        `  every row is total time ÷ iterations over samples of ≥ ${minMs} ms ending on an I/O boundary, so quantisation error ≤ ${((100 * (clock.stepMs || 1)) / minMs).toFixed(1)} %; median of samples.`,
+      );
     }
   }
   if (report.sizes) {
     out.push('');
     out.push(textTable(SIZE_HEADERS, sizeRows(report), SIZE_ALIGN));
     const contributors = report.sizes.worker?.contributors ?? [];
-    if (contributors.length) out.push(`  worker bundle, largest inputs (bytes in the output): ${contributors.slice(0, 6).map((c) => `${c.name} ${kb(c.bytes)}`).join(', ')}`);
+    if (contributors.length)
+      out.push(
+        `  worker bundle, largest inputs (bytes in the output): ${contributors
+          .slice(0, 6)
+          .map((c) => `${c.name} ${kb(c.bytes)}`)
+          .join(', ')}`,
+      );
   }
   if (report.targets?.length) {
     out.push(`\nTargets (tests/bench/results/latest.json "targets"; judged on the ${PRIMARY} rows, JWT and flags on the micro-benchmarks)`);
@@ -631,7 +699,14 @@ export function markdown(report: Report): string {
     parts.push(`CPU profile, ${profile.workload}: ${profile.cpuUsPerRequest} µs sampled per request (self time, by module):`);
     parts.push(mdTable(['module', 'µs/request', 'share'], profileRows(profile.byModule.slice(0, 10)), [false, true, true]));
   }
-  if (report.micro) parts.push(mdTable(MICRO_HEADERS.slice(0, 3), microRows(report).map((r) => r.slice(0, 3)), MICRO_ALIGN));
+  if (report.micro)
+    parts.push(
+      mdTable(
+        MICRO_HEADERS.slice(0, 3),
+        microRows(report).map((r) => r.slice(0, 3)),
+        MICRO_ALIGN,
+      ),
+    );
   if (report.sizes) parts.push(mdTable(SIZE_HEADERS, sizeRows(report), SIZE_ALIGN));
   if (report.targets?.length) {
     parts.push(mdTable(TARGET_HEADERS, targetRows(report)));

@@ -96,8 +96,12 @@ async function main(): Promise<void> {
     // (scripts/toolchain.ts refuses two).
     ...readToolchain(root),
   };
-  console.log(`Calm Orbit Edge benchmark (${settings.mode}) — ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, workerd ${machine.workerd}, wrangler ${machine.wrangler}`);
-  console.log(`load average at start: ${machine.loadAverageAtStart.join(' ')}${machine.loadAverageAtStart[0]! > machine.cores * 0.5 ? '  (busy machine: expect noisy numbers)' : ''}`);
+  console.log(
+    `Calm Orbit Edge benchmark (${settings.mode}) — ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, workerd ${machine.workerd}, wrangler ${machine.wrangler}`,
+  );
+  console.log(
+    `load average at start: ${machine.loadAverageAtStart.join(' ')}${machine.loadAverageAtStart[0]! > machine.cores * 0.5 ? '  (busy machine: expect noisy numbers)' : ''}`,
+  );
 
   const tmp = mkdtempSync(join(tmpdir(), 'calm-orbit-bench-'));
   onExit(() => rmSync(tmp, { recursive: true, force: true }));
@@ -134,8 +138,13 @@ async function main(): Promise<void> {
   const wranglerConfig = unstable_readConfig({ config: join(root, 'wrangler.toml') }, { hideWarnings: true });
   /** What `wrangler dev` would bind (wrangler.toml [vars], then .dev.vars), then the bench's overrides. */
   const devVars = (overrides: Record<string, string>): Record<string, string> => {
-    const fromWrangler = unstable_getVarsForDev(join(root, 'wrangler.toml'), undefined, wranglerConfig.vars, undefined, true) as Record<string, { value: unknown }>;
-    const plainVars = Object.fromEntries(Object.entries(fromWrangler).flatMap(([name, binding]) => (typeof binding.value === 'string' ? [[name, binding.value]] : [])));
+    const fromWrangler = unstable_getVarsForDev(join(root, 'wrangler.toml'), undefined, wranglerConfig.vars, undefined, true) as Record<
+      string,
+      { value: unknown }
+    >;
+    const plainVars = Object.fromEntries(
+      Object.entries(fromWrangler).flatMap(([name, binding]) => (typeof binding.value === 'string' ? [[name, binding.value]] : [])),
+    );
     return { ...plainVars, ...overrides };
   };
   const workerdBase = (bindingVars: Record<string, string>) => ({
@@ -209,7 +218,9 @@ async function main(): Promise<void> {
 
     // Better Auth uses its base URL as issuer and audience; so does the bench (the origin's URL).
     // One token per user; the load sends them round-robin (lib/token.ts: the bench's own issuer).
-    const tokens = await Promise.all(Array.from({ length: settings.users }, (_, i) => keys.sign({ sub: `bench-user-${i}`, issuer: originUrl, audience: originUrl })));
+    const tokens = await Promise.all(
+      Array.from({ length: settings.users }, (_, i) => keys.sign({ sub: `bench-user-${i}`, issuer: originUrl, audience: originUrl })),
+    );
     const token = tokens[0]!;
     const firstUser = 'bench-user-0';
     const bearer = { authorization: `Bearer ${token}` };
@@ -279,8 +290,22 @@ async function main(): Promise<void> {
       const bundleFile = await ensureBundle();
       const [plainPort, floorPort, mfPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
       const workerVars = devVars(vars);
-      const plain = startWorkerd(root, { ...workerdBase(workerVars), dir: join(tmp, 'workerd-app'), port: plainPort, module: { file: bundleFile }, appBindings: { flags: { [KV_KEY_FLAGS]: everyoneOnChatkit } } }, 'worker (plain workerd)');
-      const floor = startWorkerd(root, { ...workerdBase({ ORIGIN_URL: originUrl }), dir: join(tmp, 'workerd-floor'), port: floorPort, module: { source: FLOOR_WORKER } }, 'floor worker (plain workerd)');
+      const plain = startWorkerd(
+        root,
+        {
+          ...workerdBase(workerVars),
+          dir: join(tmp, 'workerd-app'),
+          port: plainPort,
+          module: { file: bundleFile },
+          appBindings: { flags: { [KV_KEY_FLAGS]: everyoneOnChatkit } },
+        },
+        'worker (plain workerd)',
+      );
+      const floor = startWorkerd(
+        root,
+        { ...workerdBase({ ORIGIN_URL: originUrl }), dir: join(tmp, 'workerd-floor'), port: floorPort, module: { source: FLOOR_WORKER } },
+        'floor worker (plain workerd)',
+      );
       children.push(plain.child, floor.child);
       const miniflareChild = spawnChild('worker (Miniflare)', tsx, [join(root, 'tests/bench/servers/worker-miniflare.ts')], {
         cwd: root,
@@ -356,7 +381,9 @@ async function main(): Promise<void> {
         if (!sameWorkHeaders.has(name)) throw new Error(`the same-work Node proxy sent no ${name}`);
       }
       report.workerPrimary = 'workerd';
-      log('  checked: same body from every target, X-User-Id = the verified sub through every proxy, 401 without a token; primary worker row = plain workerd on the deploy bundle');
+      log(
+        '  checked: same body from every target, X-User-Id = the verified sub through every proxy, 401 without a token; primary worker row = plain workerd on the deploy bundle',
+      );
       const tasks = '/api/v1/tasks';
 
       if (sections.has('http')) {
@@ -397,7 +424,8 @@ async function main(): Promise<void> {
             if (prefix === 'same-work') return 'node-proxy-same-work (node)';
             if (prefix === 'workerd') return 'worker: workerd';
             if (prefix === 'floor') return 'floor: workerd';
-            if (prefix === 'miniflare') return cmdline.includes('workerd') ? 'miniflare: workerd' : cmdline.includes('worker-miniflare') ? 'miniflare: node' : 'miniflare: other';
+            if (prefix === 'miniflare')
+              return cmdline.includes('workerd') ? 'miniflare: workerd' : cmdline.includes('worker-miniflare') ? 'miniflare: node' : 'miniflare: other';
             if (cmdline.includes('workerd')) return cmdline.includes(workerEntry) ? 'wrangler dev: proxy workerd' : 'wrangler dev: worker workerd';
             if (cmdline.includes('wrangler-dist/cli.js')) return 'wrangler dev: node';
             return 'wrangler dev: other';
@@ -428,8 +456,16 @@ async function main(): Promise<void> {
           ({ name, url: `${base}${path}`, method: 'GET', headers: { ...bearer, accept: 'text/event-stream' }, isFirst: isTick, isLast: isLastTick }) as const;
         // The reference rows run as a group of their own: a wrangler dev turn leaves its Node process
         // busy relaying logs for a while, which would land on whichever target ran next.
-        const [sseDirect, ssePlain, sseFloor] = await compareStreams([sseSpec('direct', originUrl), sseSpec('worker (plain workerd)', plain.url), sseSpec('floor (pass-through worker)', floor.url)], runs, log);
-        const [sseMiniflare, sseDev] = await compareStreams([sseSpec('worker (Miniflare)', miniflareUrl), sseSpec('worker (wrangler dev)', worker.url)], runs, log);
+        const [sseDirect, ssePlain, sseFloor] = await compareStreams(
+          [sseSpec('direct', originUrl), sseSpec('worker (plain workerd)', plain.url), sseSpec('floor (pass-through worker)', floor.url)],
+          runs,
+          log,
+        );
+        const [sseMiniflare, sseDev] = await compareStreams(
+          [sseSpec('worker (Miniflare)', miniflareUrl), sseSpec('worker (wrangler dev)', worker.url)],
+          runs,
+          log,
+        );
         report.sse = {
           events,
           intervalMs,
@@ -441,7 +477,9 @@ async function main(): Promise<void> {
         };
 
         const chat = settings.chat;
-        section(`ChatKit: first text_delta via POST /api/chatkit vs first delta of the origin's POST /api/v1/chat (${chat.deltas} deltas every ${chat.intervalMs} ms, median of ${chat.runs})`);
+        section(
+          `ChatKit: first text_delta via POST /api/chatkit vs first delta of the origin's POST /api/v1/chat (${chat.deltas} deltas every ${chat.intervalMs} ms, median of ${chat.runs})`,
+        );
         const chatkitBody = JSON.stringify({
           type: 'threads.create',
           params: { input: { content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } },
@@ -511,7 +549,9 @@ async function main(): Promise<void> {
 
     if (sections.has('profile')) {
       const { durationS, chatTurns } = settings.profile;
-      section(`CPU profile of the worker in plain workerd (unminified deploy build, inspector on; ${durationS} s of GET /api/v1/tasks from ${tokens.length} users, then ${chatTurns} ChatKit turns)`);
+      section(
+        `CPU profile of the worker in plain workerd (unminified deploy build, inspector on; ${durationS} s of GET /api/v1/tasks from ${tokens.length} users, then ${chatTurns} ChatKit turns)`,
+      );
       try {
         const assetsDir = existsSync(join(root, 'dist/web/index.html')) ? join(root, 'dist/web') : spaOut;
         const bundleFile = await buildWorkerBundle(root, join(tmp, 'worker-bundle-unminified'), assetsDir, ['--no-minify']);
@@ -569,7 +609,9 @@ async function main(): Promise<void> {
     }
 
     if (sections.has('micro')) {
-      section(`Micro-benchmarks inside workerd (tests/bench/micro/bench-worker.ts under wrangler dev, then with the inspector off; ${settings.micro.samples} sample(s) of ≥ ${settings.micro.minMs} ms each)`);
+      section(
+        `Micro-benchmarks inside workerd (tests/bench/micro/bench-worker.ts under wrangler dev, then with the inspector off; ${settings.micro.samples} sample(s) of ≥ ${settings.micro.minMs} ms each)`,
+      );
       report.micro = await runMicro({
         root,
         tmp,
@@ -587,7 +629,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error('\nbenchmark failed:', err instanceof Error ? err.stack ?? err.message : err);
+    console.error('\nbenchmark failed:', err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

@@ -27,10 +27,13 @@ async function opsFlags(...args: string[]): Promise<string> {
 
 /** Polls anonymous `/api/flags` until the worker serves `rollout_percent` (the cache bound is the deadline). */
 async function untilWorkerSeesRollout(percent: number): Promise<void> {
-  await waitFor(async () => {
-    const flags = (await (await fetch(`${stack.workerUrl}/api/flags`)).json()) as { rollout_percent: number };
-    return flags.rollout_percent === percent || null;
-  }, { timeoutMs: 35_000, intervalMs: 300 });
+  await waitFor(
+    async () => {
+      const flags = (await (await fetch(`${stack.workerUrl}/api/flags`)).json()) as { rollout_percent: number };
+      return flags.rollout_percent === percent || null;
+    },
+    { timeoutMs: 35_000, intervalMs: 300 },
+  );
 }
 
 beforeAll(async () => {
@@ -75,7 +78,9 @@ describe('ChatKit page, rollout and rollback', () => {
       await signUpInBrowser(page, stack.workerUrl, 'Grace');
       expect(await chatVariantOf(page)).toBe('chatkit');
       await page.locator('openai-chatkit [data-standin="composer"]').waitFor();
-      const options = await page.evaluate(() => (window as unknown as { __chatkitStandin: { options: { api: Record<string, unknown> } } }).__chatkitStandin.options);
+      const options = await page.evaluate(
+        () => (window as unknown as { __chatkitStandin: { options: { api: Record<string, unknown> } } }).__chatkitStandin.options,
+      );
       expect(options.api).toMatchObject({ url: '/api/chatkit', domainKey: 'domain_pk_localhost_dev' });
       expect(options.api).not.toHaveProperty('getClientSecret');
 
@@ -95,15 +100,20 @@ describe('ChatKit page, rollout and rollback', () => {
       // Ops: one command, no deploy. The worker's answer flips within the documented bound.
       expect(await opsFlags('rollback', 'on')).toContain('→ true');
       const token = await accessTokenOf(page);
-      await waitFor(async () => {
-        const flags = await apiGet<{ chat: { variant: string; reason: string } }>(stack.workerUrl, '/api/flags', token);
-        return flags.chat.reason === 'rollback' ? flags : null;
-      }, { timeoutMs: 35_000, intervalMs: 500 });
+      await waitFor(
+        async () => {
+          const flags = await apiGet<{ chat: { variant: string; reason: string } }>(stack.workerUrl, '/api/flags', token);
+          return flags.chat.reason === 'rollback' ? flags : null;
+        },
+        { timeoutMs: 35_000, intervalMs: 500 },
+      );
 
       await page.reload();
       await page.locator('main[data-chat-variant="legacy"]').waitFor({ timeout: 15_000 });
       await page.getByTestId('conversation-item').first().click();
-      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 }).toMatch(/Add a task to buy groceries[\s\S]*Added .*buy groceries/i);
+      await expect
+        .poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 })
+        .toMatch(/Add a task to buy groceries[\s\S]*Added .*buy groceries/i);
 
       // A full conversation on the fallback: send, streamed reply, in the sidebar, then delete it.
       await page.getByTestId('chat-input').fill('Show my tasks');
@@ -131,10 +141,13 @@ describe('ChatKit page, rollout and rollback', () => {
 
   it('the ChatKit page pages through history and items, renames, sends feedback, stops a stream and deletes, all checked by the strict stand-in', async () => {
     await opsFlags('rollout', '100');
-    await waitFor(async () => {
-      const flags = (await (await fetch(`${stack.workerUrl}/api/flags`)).json()) as { rollout_percent: number; rollback: boolean };
-      return (flags.rollout_percent === 100 && !flags.rollback) || null;
-    }, { timeoutMs: 35_000, intervalMs: 300 });
+    await waitFor(
+      async () => {
+        const flags = (await (await fetch(`${stack.workerUrl}/api/flags`)).json()) as { rollout_percent: number; rollback: boolean };
+        return (flags.rollout_percent === 100 && !flags.rollback) || null;
+      },
+      { timeoutMs: 35_000, intervalMs: 300 },
+    );
     const context = await newContext(browser);
     const page = await context.newPage();
     const standin = (selector: string) => page.locator(`openai-chatkit [data-standin="${selector}"]`);
@@ -184,7 +197,10 @@ describe('ChatKit page, rollout and rollback', () => {
 
       // Delete the "call mom" thread: two are left.
       await standin('history').click();
-      await page.locator('openai-chatkit [data-thread-id]').filter({ hasText: /call mom/i }).click();
+      await page
+        .locator('openai-chatkit [data-thread-id]')
+        .filter({ hasText: /call mom/i })
+        .click();
       await expect.poll(() => standin('thread').innerText(), { timeout: 10_000 }).toMatch(/call mom/i);
       await standin('delete').click();
       await expect.poll(async () => (await record()).events.includes('chatkit.thread.deleted'), { timeout: 10_000 }).toBe(true);
@@ -193,7 +209,16 @@ describe('ChatKit page, rollout and rollback', () => {
       expect(await apiGet<Conversation[]>(stack.workerUrl, '/api/v1/conversations', await accessTokenOf(page))).toHaveLength(2);
 
       const requests = new Set((await record()).requests);
-      for (const type of ['threads.create', 'threads.add_user_message', 'threads.list', 'threads.get_by_id', 'items.list', 'items.feedback', 'threads.update', 'threads.delete']) {
+      for (const type of [
+        'threads.create',
+        'threads.add_user_message',
+        'threads.list',
+        'threads.get_by_id',
+        'items.list',
+        'items.feedback',
+        'threads.update',
+        'threads.delete',
+      ]) {
         expect(requests.has(type), type).toBe(true);
       }
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'chatkit-standin-paths.png'), fullPage: true });

@@ -27,8 +27,22 @@ interface Canned {
 
 const T = '2026-11-30T12:00:00.000Z';
 const thread = { id: 'thr_1', created_at: T, status: { type: 'active' }, metadata: {}, items: { data: [], has_more: false } };
-const userMessage: ThreadItem = { type: 'user_message', id: 'msg_u', thread_id: 'thr_1', created_at: T, content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} };
-const assistant = (content: Array<{ type: 'output_text'; text: string; annotations: [] }> = []): ThreadItem => ({ type: 'assistant_message', id: 'msg_a', thread_id: 'thr_1', created_at: T, content });
+const userMessage: ThreadItem = {
+  type: 'user_message',
+  id: 'msg_u',
+  thread_id: 'thr_1',
+  created_at: T,
+  content: [{ type: 'input_text', text: 'hi' }],
+  attachments: [],
+  inference_options: {},
+};
+const assistant = (content: Array<{ type: 'output_text'; text: string; annotations: [] }> = []): ThreadItem => ({
+  type: 'assistant_message',
+  id: 'msg_a',
+  thread_id: 'thr_1',
+  created_at: T,
+  content,
+});
 const part = (text: string) => ({ type: 'output_text' as const, text, annotations: [] as [] });
 const update = (update: object) => ({ type: 'thread.item.updated', item_id: 'msg_a', update });
 
@@ -104,7 +118,11 @@ describe('the ChatKit stand-in accepts the protocol', () => {
   });
 
   it('a failed turn: the half answer removed, then one error event', async () => {
-    const failed = [...goodTurn.slice(0, 6), { type: 'thread.item.removed', item_id: 'msg_a' }, { type: 'error', code: 'custom', message: 'The answer was interrupted.', allow_retry: true }];
+    const failed = [
+      ...goodTurn.slice(0, 6),
+      { type: 'thread.item.removed', item_id: 'msg_a' },
+      { type: 'error', code: 'custom', message: 'The answer was interrupted.', allow_retry: true },
+    ];
     expect(await protocolErrorsFor([sse(failed)])).toEqual([]);
   });
 
@@ -148,7 +166,12 @@ describe('the ChatKit stand-in flags protocol errors', () => {
   });
 
   it('an event after an error, and thread.created out of place', async () => {
-    const errors = await protocolErrorsFor([sse([{ type: 'error', code: 'custom', message: 'no', allow_retry: false }, { type: 'thread.created', thread }])]);
+    const errors = await protocolErrorsFor([
+      sse([
+        { type: 'error', code: 'custom', message: 'no', allow_retry: false },
+        { type: 'thread.created', thread },
+      ]),
+    ]);
     expect(errors).toEqual([
       'threads.create event 1 (thread.created): after an error event',
       'threads.create event 1 (thread.created): thread.created is only the first event of threads.create',
@@ -243,8 +266,12 @@ describe('the ChatKit stand-in and widgets', () => {
       });
       await widget.locator('[data-action-type="tasks.complete"]').click();
       await expect.poll(() => widget.innerText()).toMatch(/Done[\s\S]*Reopen/);
-      expect(bodies).toEqual([{ type: 'threads.custom_action', params: { thread_id: 'thr_1', item_id: 'wg_a', action: { type: 'tasks.complete', payload: { task_id: 1 } } } }]);
-      expect(await page.evaluate(() => (window as unknown as { __chatkitStandin: { protocolErrors: string[]; events: string[] } }).__chatkitStandin.events)).toContain('chatkit.effect');
+      expect(bodies).toEqual([
+        { type: 'threads.custom_action', params: { thread_id: 'thr_1', item_id: 'wg_a', action: { type: 'tasks.complete', payload: { task_id: 1 } } } },
+      ]);
+      expect(
+        await page.evaluate(() => (window as unknown as { __chatkitStandin: { protocolErrors: string[]; events: string[] } }).__chatkitStandin.events),
+      ).toContain('chatkit.effect');
       expect(await page.evaluate(() => (window as unknown as { __chatkitStandin: { protocolErrors: string[] } }).__chatkitStandin.protocolErrors)).toEqual([]);
     } finally {
       await context.close();
@@ -252,9 +279,14 @@ describe('the ChatKit stand-in and widgets', () => {
   });
 
   it('a widget component the published types do not have, and a replaced item never shown', async () => {
-    const bad = { ...taskWidget('Complete', 'tasks.complete', 'Open'), widget: { type: 'ListView', children: [{ type: 'ListViewItem', children: [{ type: 'Carousel' }] }] } };
+    const bad = {
+      ...taskWidget('Complete', 'tasks.complete', 'Open'),
+      widget: { type: 'ListView', children: [{ type: 'ListViewItem', children: [{ type: 'Carousel' }] }] },
+    };
     const stray = { ...taskWidget('Complete', 'tasks.complete', 'Open'), id: 'wg_elsewhere' };
-    const errors = await protocolErrorsFor([sse([...goodTurn.slice(0, -1), { type: 'thread.item.done', item: bad }, { type: 'thread.item.replaced', item: stray }])]);
+    const errors = await protocolErrorsFor([
+      sse([...goodTurn.slice(0, -1), { type: 'thread.item.done', item: bad }, { type: 'thread.item.replaced', item: stray }]),
+    ]);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/^threads\.create event 8 \(thread\.item\.done\): /);
     expect(errors[1]).toBe('threads.create event 9 (thread.item.replaced): replaced item wg_elsewhere, which was never shown');

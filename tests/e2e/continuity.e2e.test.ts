@@ -27,10 +27,13 @@ async function opsFlags(...args: string[]): Promise<string> {
 
 /** Polls `/api/flags` as this user until `accept` holds: the worker's flag cache decides when. */
 async function untilFlags(token: string, accept: (flags: { chat: { variant: string; reason: string } }) => boolean): Promise<void> {
-  await waitFor(async () => {
-    const flags = await apiGet<{ chat: { variant: string; reason: string } }>(stack.workerUrl, '/api/flags', token);
-    return accept(flags) || null;
-  }, { timeoutMs: 35_000, intervalMs: 300 });
+  await waitFor(
+    async () => {
+      const flags = await apiGet<{ chat: { variant: string; reason: string } }>(stack.workerUrl, '/api/flags', token);
+      return accept(flags) || null;
+    },
+    { timeoutMs: 35_000, intervalMs: 300 },
+  );
 }
 
 const standin = (page: Page, selector: string) => page.locator(`openai-chatkit ${selector}`);
@@ -83,9 +86,9 @@ describe('rollback while the ChatKit page is open', () => {
 
       await sendInStandin(page, 'Show my tasks');
       await page.locator('main[data-chat-variant="legacy"]').waitFor({ timeout: 15_000 });
-      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 }).toMatch(
-        /Add a task to buy milk[\s\S]*Added .*buy milk[\s\S]*Show my tasks[\s\S]*You have 1 task:[\s\S]*buy milk \(task 1\)/,
-      );
+      await expect
+        .poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 })
+        .toMatch(/Add a task to buy milk[\s\S]*Added .*buy milk[\s\S]*Show my tasks[\s\S]*You have 1 task:[\s\S]*buy milk \(task 1\)/);
       expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
       expect(conversationIdOf(page)).toBe(conversationId);
       await expect.poll(() => page.getByTestId('chat-fallback-notice').innerText()).toMatch(/switched off[\s\S]*Your message was sent from here/);
@@ -98,7 +101,9 @@ describe('rollback while the ChatKit page is open', () => {
       // After a reload (still rolled back) the same conversation, tool steps included.
       await page.reload();
       await page.locator('main[data-chat-variant="legacy"]').waitFor({ timeout: 15_000 });
-      await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 }).toMatch(/Used: add task[\s\S]*Show my tasks[\s\S]*Used: list tasks/);
+      await expect
+        .poll(() => page.getByTestId('message-list').innerText(), { timeout: 10_000 })
+        .toMatch(/Used: add task[\s\S]*Show my tasks[\s\S]*Used: list tasks/);
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-history-used.png') });
 
       // Rollback off: the next load is ChatKit again, on the same conversation.
@@ -107,7 +112,9 @@ describe('rollback while the ChatKit page is open', () => {
       await page.reload();
       await page.locator('main[data-chat-variant="chatkit"]').waitFor({ timeout: 15_000 });
       expect(conversationIdOf(page)).toBe(conversationId);
-      await expect.poll(() => standin(page, '[data-standin="thread"]').innerText(), { timeout: 15_000 }).toMatch(/buy milk[\s\S]*Show my tasks[\s\S]*You have 1 task/);
+      await expect
+        .poll(() => standin(page, '[data-standin="thread"]').innerText(), { timeout: 15_000 })
+        .toMatch(/buy milk[\s\S]*Show my tasks[\s\S]*You have 1 task/);
 
       // Retry the last answer: a fresh one, and the thread still holds one answer per question.
       await standin(page, '[data-item-type="assistant_message"] [data-standin="retry"]').last().click();
@@ -148,14 +155,17 @@ describe('stopping an answer', () => {
       await standin(page, '[data-standin="stop"]').click();
       await expect.poll(() => conversationIdOf(page), { timeout: 10_000 }).not.toBeNull();
       const conversationId = conversationIdOf(page)!;
-      const stored = await waitFor(async () => {
-        const detail = await apiGet<{ messages: Array<{ role: string; content: string; interrupted?: boolean }> }>(
-          stack.workerUrl,
-          `/api/v1/conversations/${conversationId}`,
-          token,
-        );
-        return detail.messages.find((message) => message.role === 'assistant' && message.interrupted) ?? null;
-      }, { timeoutMs: 15_000, intervalMs: 200 });
+      const stored = await waitFor(
+        async () => {
+          const detail = await apiGet<{ messages: Array<{ role: string; content: string; interrupted?: boolean }> }>(
+            stack.workerUrl,
+            `/api/v1/conversations/${conversationId}`,
+            token,
+          );
+          return detail.messages.find((message) => message.role === 'assistant' && message.interrupted) ?? null;
+        },
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
       expect(stored.content).toMatch(/^You have 300 tasks:/);
       expect(stored.content).not.toMatch(/chore 300 \(task 300\)/);
 
@@ -176,10 +186,13 @@ describe('stopping an answer', () => {
       await expect.poll(() => page.getByTestId('message-assistant').last().innerText(), { timeout: 15_000 }).toMatch(/chore 3 \(task 3\)/);
       await page.getByTestId('stop-button').click();
       await expect.poll(() => page.getByTestId('message-stopped').count()).toBe(2);
-      await waitFor(async () => {
-        const detail = await apiGet<{ messages: Array<{ interrupted?: boolean }> }>(stack.workerUrl, `/api/v1/conversations/${conversationId}`, token);
-        return detail.messages.filter((message) => message.interrupted).length === 2 || null;
-      }, { timeoutMs: 15_000, intervalMs: 200 });
+      await waitFor(
+        async () => {
+          const detail = await apiGet<{ messages: Array<{ interrupted?: boolean }> }>(stack.workerUrl, `/api/v1/conversations/${conversationId}`, token);
+          return detail.messages.filter((message) => message.interrupted).length === 2 || null;
+        },
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
       await page.reload();
       await expect.poll(() => page.getByTestId('message-stopped').count(), { timeout: 15_000 }).toBe(2);
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'legacy-stopped-after-reload.png') });

@@ -103,7 +103,12 @@ describe('guarded rollout', () => {
       // What the guard would do, then one run that does it.
       const dry = JSON.parse(await opsFlags('guard', '--dry-run', '--json')) as { decision: string; acted: boolean };
       expect(dry).toMatchObject({ decision: 'rollback', acted: false });
-      const guard = JSON.parse(await opsFlags('guard', '--json')) as { decision: string; acted: boolean; reason: string; numbers: { chatkit: { turns: number; errors: number } } };
+      const guard = JSON.parse(await opsFlags('guard', '--json')) as {
+        decision: string;
+        acted: boolean;
+        reason: string;
+        numbers: { chatkit: { turns: number; errors: number } };
+      };
       expect(guard).toMatchObject({ decision: 'rollback', acted: true, numbers: { chatkit: { turns: 6, errors: 5 } } });
       expect((await stack.kv.get('rollback'))?.trim()).toBe('true');
       expect(stack.logs()).toContain('rollout_guard_tripped');

@@ -106,7 +106,8 @@ export async function startFakeAnalyticsEngine(options: { accountId?: string; ap
         return;
       }
       const route = /^\/client\/v4\/accounts\/([^/]+)\/analytics_engine\/sql$/.exec(url.pathname);
-      if (!route) return apiError(res, 404, 7003, 'Could not route to /' + url.pathname.split('/').slice(3).join('/') + ', perhaps your object identifier is invalid?');
+      if (!route)
+        return apiError(res, 404, 7003, 'Could not route to /' + url.pathname.split('/').slice(3).join('/') + ', perhaps your object identifier is invalid?');
       if (req.method !== 'POST' && req.method !== 'GET') return apiError(res, 405, 10405, 'Method not allowed');
       if (req.headers.authorization !== `Bearer ${apiToken}`) return apiError(res, 401, 10000, 'Authentication error');
       if (route[1] !== accountId) return apiError(res, 403, 10000, 'Authentication error');

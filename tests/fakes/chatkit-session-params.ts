@@ -49,10 +49,7 @@ const sessionCreateSchema: Schema = object(
       }),
       history: object({ enabled: bool, recent_threads: { kind: 'integer', minimum: 1 } }),
     }),
-    expires_after: object(
-      { anchor: { kind: 'enum', values: ['created_at'] }, seconds: { kind: 'integer', minimum: 1, maximum: 600 } },
-      ['anchor', 'seconds'],
-    ),
+    expires_after: object({ anchor: { kind: 'enum', values: ['created_at'] }, seconds: { kind: 'integer', minimum: 1, maximum: 600 } }, ['anchor', 'seconds']),
     rate_limits: object({ max_requests_per_1_minute: { kind: 'integer', minimum: 1 } }),
   },
   ['user', 'workflow'],
@@ -73,7 +70,6 @@ function describeType(value: unknown): string {
       return 'an object';
   }
 }
-
 
 const invalidType = (path: string, expected: string, value: unknown) =>
   openAIError(400, `Invalid type for '${path}': expected ${expected}, but got ${describeType(value)} instead.`, {
@@ -110,28 +106,25 @@ function validate(schema: Schema, value: unknown, path: string): OpenAIErrorResp
     case 'integer': {
       if (typeof value !== 'number' || !Number.isInteger(value)) return invalidType(path, 'an integer', value);
       if (schema.minimum !== undefined && value < schema.minimum) {
-        return openAIError(
-          400,
-          `Invalid '${path}': integer below minimum value. Expected a value >= ${schema.minimum}, but got ${value} instead.`,
-          { param: path, code: 'integer_below_min_value' },
-        );
+        return openAIError(400, `Invalid '${path}': integer below minimum value. Expected a value >= ${schema.minimum}, but got ${value} instead.`, {
+          param: path,
+          code: 'integer_below_min_value',
+        });
       }
       if (schema.maximum !== undefined && value > schema.maximum) {
-        return openAIError(
-          400,
-          `Invalid '${path}': integer above maximum value. Expected a value <= ${schema.maximum}, but got ${value} instead.`,
-          { param: path, code: 'integer_above_max_value' },
-        );
+        return openAIError(400, `Invalid '${path}': integer above maximum value. Expected a value <= ${schema.maximum}, but got ${value} instead.`, {
+          param: path,
+          code: 'integer_above_max_value',
+        });
       }
       return undefined;
     }
     case 'enum':
       if (typeof value === 'string' && schema.values.includes(value)) return undefined;
-      return openAIError(
-        400,
-        `Invalid value: '${String(value)}'. Supported values are: ${schema.values.map((v) => `'${v}'`).join(', ')}.`,
-        { param: path, code: 'invalid_value' },
-      );
+      return openAIError(400, `Invalid value: '${String(value)}'. Supported values are: ${schema.values.map((v) => `'${v}'`).join(', ')}.`, {
+        param: path,
+        code: 'invalid_value',
+      });
     case 'primitive':
       if (typeof value === 'string') return checkString(path, value, 0, schema.maxStringLength);
       if (typeof value === 'boolean' || typeof value === 'number') return undefined;

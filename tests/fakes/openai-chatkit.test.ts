@@ -106,10 +106,7 @@ describe('POST /v1/chatkit/sessions', () => {
   });
 
   it('issues a distinct session id and client secret every time', async () => {
-    const [a, b] = await Promise.all([
-      client.beta.chatkit.sessions.create(createParams),
-      client.beta.chatkit.sessions.create(createParams),
-    ]);
+    const [a, b] = await Promise.all([client.beta.chatkit.sessions.create(createParams), client.beta.chatkit.sessions.create(createParams)]);
     expect(a.id).not.toBe(b.id);
     expect(a.client_secret).not.toBe(b.client_secret);
   });
@@ -143,9 +140,7 @@ describe('POST /v1/chatkit/sessions', () => {
   });
 
   it('rejects a missing user with 400 naming the param', async () => {
-    const error = await caught(
-      client.beta.chatkit.sessions.create({ workflow: { id: 'wf_1' } } as unknown as SessionCreateParams),
-    );
+    const error = await caught(client.beta.chatkit.sessions.create({ workflow: { id: 'wf_1' } } as unknown as SessionCreateParams));
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error).toMatchObject({ status: 400, param: 'user', code: 'missing_required_parameter' });
   });
@@ -159,7 +154,12 @@ describe('POST /v1/chatkit/sessions', () => {
     ['expires_after decimal', { expires_after: { anchor: 'created_at', seconds: 1.5 } }, 'expires_after.seconds', 'invalid_type'],
     ['wrong anchor', { expires_after: { anchor: 'now', seconds: 60 } }, 'expires_after.anchor', 'invalid_value'],
     ['rate limit as string', { rate_limits: { max_requests_per_1_minute: '10' } }, 'rate_limits.max_requests_per_1_minute', 'invalid_type'],
-    ['file size above 512', { chatkit_configuration: { file_upload: { max_file_size: 513 } } }, 'chatkit_configuration.file_upload.max_file_size', 'integer_above_max_value'],
+    [
+      'file size above 512',
+      { chatkit_configuration: { file_upload: { max_file_size: 513 } } },
+      'chatkit_configuration.file_upload.max_file_size',
+      'integer_above_max_value',
+    ],
     ['object state variable', { workflow: { id: 'wf', state_variables: { a: {} } } }, 'workflow.state_variables.a', 'invalid_type'],
     ['unknown top-level field', { metadata: {} }, 'metadata', 'unknown_parameter'],
   ])('rejects %s with 400', async (_name, override, param, code) => {

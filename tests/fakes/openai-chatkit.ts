@@ -77,10 +77,7 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-export async function startFakeOpenAI({
-  apiKey = 'sk-test-fake',
-  port = 0,
-}: StartFakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI({ apiKey = 'sk-test-fake', port = 0 }: StartFakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const recorded: RecordedRequest[] = [];
   const sessions = new Map<string, StoredSession>();
   const failures = new FailureSchedule();
@@ -100,8 +97,7 @@ export async function startFakeOpenAI({
     });
   }
 
-  const sendError = (res: ServerResponse, started: number, error: OpenAIErrorResponse) =>
-    sendApi(res, started, error.status, error.body, error.headers);
+  const sendError = (res: ServerResponse, started: number, error: OpenAIErrorResponse) => sendApi(res, started, error.status, error.body, error.headers);
 
   /** Auth and beta-header checks shared by every ChatKit endpoint, in the order the real API applies them. */
   function rejectUnauthorizedOrNonBeta(headers: Record<string, string>): OpenAIErrorResponse | undefined {

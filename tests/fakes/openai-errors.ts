@@ -38,26 +38,23 @@ export const errors = {
     openAIError(
       401,
       "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth " +
-        '(i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you\'re accessing the API ' +
+        "(i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API " +
         'from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.',
     ),
   incorrectApiKey: (key: string) =>
-    openAIError(
-      401,
-      `Incorrect API key provided: ${maskApiKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-      { code: 'invalid_api_key' },
-    ),
+    openAIError(401, `Incorrect API key provided: ${maskApiKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`, {
+      code: 'invalid_api_key',
+    }),
   permissionDenied: () =>
     openAIError(
       403,
       'You have insufficient permissions for this operation. Check that you have the correct role in your organization ' +
-        '(Reader, Writer, Owner) and project (Member, Owner), and if you\'re using a restricted API key, that it has the necessary scopes.',
+        "(Reader, Writer, Owner) and project (Member, Owner), and if you're using a restricted API key, that it has the necessary scopes.",
     ),
   missingBetaHeader: () =>
     openAIError(
       400,
-      "You must provide the 'OpenAI-Beta' header to access the ChatKit API. " +
-        "Please try again by setting the header 'OpenAI-Beta: chatkit_beta=v1'.",
+      "You must provide the 'OpenAI-Beta' header to access the ChatKit API. " + "Please try again by setting the header 'OpenAI-Beta: chatkit_beta=v1'.",
       { code: 'invalid_beta' },
     ),
   unparsableJson: () =>
@@ -76,7 +73,6 @@ export const errors = {
     }),
     headers: { 'retry-after': String(retryAfterSeconds) },
   }),
-  serverError: () =>
-    openAIError(500, 'The server had an error while processing your request. Sorry about that!', { type: 'server_error' }),
+  serverError: () => openAIError(500, 'The server had an error while processing your request. Sorry about that!', { type: 'server_error' }),
   overloaded: () => openAIError(503, 'The server is overloaded or not ready yet.', { type: 'server_error' }),
 };

@@ -75,9 +75,7 @@ function pidAnsweringOn(port: number): Promise<number | undefined> {
 export async function startRedis({ port, startTimeoutMs = 10_000 }: StartRedisOptions = {}): Promise<RedisInstance> {
   const chosenPort = port ?? (await getFreePort());
   const redisArgs = ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const [command, args] = existsSync(SETPRIV)
-    ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', REDIS_SERVER, ...redisArgs]]
-    : [REDIS_SERVER, redisArgs];
+  const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', REDIS_SERVER, ...redisArgs]] : [REDIS_SERVER, redisArgs];
 
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -108,10 +106,11 @@ export async function startRedis({ port, startTimeoutMs = 10_000 }: StartRedisOp
 
   let startup: 'ready' | 'exited';
   try {
-    startup = await waitFor(
-      async () => (hasExited ? 'exited' : (await pidAnsweringOn(chosenPort)) === child.pid ? 'ready' : undefined),
-      { timeoutMs: startTimeoutMs, intervalMs: 20, description: `redis-server answering on port ${chosenPort}` },
-    );
+    startup = await waitFor(async () => (hasExited ? 'exited' : (await pidAnsweringOn(chosenPort)) === child.pid ? 'ready' : undefined), {
+      timeoutMs: startTimeoutMs,
+      intervalMs: 20,
+      description: `redis-server answering on port ${chosenPort}`,
+    });
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`startRedis: redis-server not answering on port ${chosenPort}. redis-server output:\n${output}`, { cause: error });

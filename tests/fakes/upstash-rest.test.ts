@@ -127,15 +127,17 @@ describe('pipeline and multi-exec', () => {
   });
 
   it('answers 400 EXECABORT when a transaction cannot be queued', async () => {
-    const response = await rawCommand('/multi-exec', [['SET', key('x')], ['GET', key('x')]]);
+    const response = await rawCommand('/multi-exec', [
+      ['SET', key('x')],
+      ['GET', key('x')],
+    ]);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: expect.stringMatching(/^EXECABORT/) as string });
   });
 });
 
 describe('@upstash/ratelimit on real Redis', () => {
-  const burst = async (ratelimit: Ratelimit, identifier: string, size: number) =>
-    Promise.all(Array.from({ length: size }, () => ratelimit.limit(identifier)));
+  const burst = async (ratelimit: Ratelimit, identifier: string, size: number) => Promise.all(Array.from({ length: size }, () => ratelimit.limit(identifier)));
 
   /**
    * Ratelimit windows are aligned to the epoch, and the client computes them from `Date.now()`.
@@ -221,9 +223,7 @@ describe('failure behaviour', () => {
     // No retries, no queueing: the bridge answers 500 as soon as ioredis reports the connection down,
     // and @upstash/redis turns that into an UpstashError rather than retrying.
     await expect(settlesWithin(redis.get(key('down')), 3_000)).rejects.toBeInstanceOf(upstashErrors.UpstashError);
-    await expect(settlesWithin(redis.pipeline().get(key('down')).exec(), 3_000)).rejects.toBeInstanceOf(
-      upstashErrors.UpstashError,
-    );
+    await expect(settlesWithin(redis.pipeline().get(key('down')).exec(), 3_000)).rejects.toBeInstanceOf(upstashErrors.UpstashError);
     const raw = await settlesWithin(rawCommand('/', ['GET', key('down')]), 3_000);
     expect(raw.status).toBe(500);
     expect(await raw.json()).toEqual({ error: expect.any(String) as string });

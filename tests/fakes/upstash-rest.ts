@@ -53,8 +53,24 @@ type Reply = { result: UpstashJson } | { error: string };
  * other request multiplexed on the bridge's single Redis connection.
  */
 const CONNECTION_STATE_COMMANDS = new Set([
-  'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'SELECT', 'AUTH', 'HELLO', 'RESET', 'QUIT', 'MONITOR',
-  'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE', 'CLIENT',
+  'MULTI',
+  'EXEC',
+  'DISCARD',
+  'WATCH',
+  'UNWATCH',
+  'SELECT',
+  'AUTH',
+  'HELLO',
+  'RESET',
+  'QUIT',
+  'MONITOR',
+  'SUBSCRIBE',
+  'PSUBSCRIBE',
+  'SSUBSCRIBE',
+  'UNSUBSCRIBE',
+  'PUNSUBSCRIBE',
+  'SUNSUBSCRIBE',
+  'CLIENT',
 ]);
 
 class BadRequest extends Error {}
@@ -100,11 +116,7 @@ function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   return match?.[1]?.trim() ?? url.searchParams.get('_token') ?? undefined;
 }
 
-export async function startUpstashBridge({
-  redisUrl,
-  token = 'test-upstash-token',
-  port = 0,
-}: StartUpstashBridgeOptions): Promise<UpstashBridge> {
+export async function startUpstashBridge({ redisUrl, token = 'test-upstash-token', port = 0 }: StartUpstashBridgeOptions): Promise<UpstashBridge> {
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     // Fail commands immediately while Redis is down instead of queueing them

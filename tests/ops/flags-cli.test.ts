@@ -77,16 +77,43 @@ describe('plan, history and the audit trail (against local KV)', { timeout: 240_
 
   it('sets a plan, validated, and shows it', async () => {
     expect((await flags('plan')).stdout).toContain('no rollout plan');
-    for (const bad of [['--stages', '50,10'], ['--stages', '10,abc'], ['--dwell', 'soon'], ['--min-turns', '0'], ['--max-ttft-ratio', '0.5']]) {
+    for (const bad of [
+      ['--stages', '50,10'],
+      ['--stages', '10,abc'],
+      ['--dwell', 'soon'],
+      ['--min-turns', '0'],
+      ['--max-ttft-ratio', '0.5'],
+    ]) {
       const refused = await flags('plan', ...bad);
       expect(refused.code, bad.join(' ')).toBe(2);
     }
     expect(await kv.get('rollout_plan')).toBeNull();
-    const set = await flags('plan', '--stages', '10,50,100', '--min-turns', '200', '--max-error-delta', '2', '--max-ttft-ratio', '1.5', '--dwell', '24h', '--auto-advance');
+    const set = await flags(
+      'plan',
+      '--stages',
+      '10,50,100',
+      '--min-turns',
+      '200',
+      '--max-error-delta',
+      '2',
+      '--max-ttft-ratio',
+      '1.5',
+      '--dwell',
+      '24h',
+      '--auto-advance',
+    );
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('stages 10 → 50 → 100 %, dwell 1d per stage, auto-advance on');
     const stored = JSON.parse((await kv.get('rollout_plan'))!) as Record<string, unknown>;
-    expect(stored).toMatchObject({ stages: [10, 50, 100], min_turns: 200, max_error_delta: 2, max_ttft_ratio: 1.5, max_fallback_rate: 5, dwell_seconds: 86_400, auto_advance: true });
+    expect(stored).toMatchObject({
+      stages: [10, 50, 100],
+      min_turns: 200,
+      max_error_delta: 2,
+      max_ttft_ratio: 1.5,
+      max_fallback_rate: 5,
+      dwell_seconds: 86_400,
+      auto_advance: true,
+    });
     expect((await flags('plan')).stdout).toContain('≥ 200 turns per variant');
   });
 
@@ -96,8 +123,11 @@ describe('plan, history and the audit trail (against local KV)', { timeout: 240_
     const env = { ...process.env, USER: actor, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
     const run = (...args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
-        execFile(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts/flags.ts'), ...args, '--persist-to', persistTo], { cwd: persistTo, env }, (error, stdout) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+        execFile(
+          join(root, 'node_modules', '.bin', 'tsx'),
+          [join(root, 'scripts/flags.ts'), ...args, '--persist-to', persistTo],
+          { cwd: persistTo, env },
+          (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
         );
       });
     expect((await flags('rollout', '40')).code).toBe(0);
@@ -126,7 +156,13 @@ describe('plan, history and the audit trail (against local KV)', { timeout: 240_
   });
 
   it('keeps the trail bounded at the newest 500 entries', async () => {
-    const old = Array.from({ length: 500 }, (_, i) => ({ time: new Date(i * 1000).toISOString(), actor: 'old', action: `old ${i}`, before: null, after: null }));
+    const old = Array.from({ length: 500 }, (_, i) => ({
+      time: new Date(i * 1000).toISOString(),
+      actor: 'old',
+      action: `old ${i}`,
+      before: null,
+      after: null,
+    }));
     await kv.put('audit_log', JSON.stringify(old));
     expect((await flags('rollback', 'off')).code).toBe(0);
     const trail = JSON.parse((await kv.get('audit_log'))!) as Array<Record<string, unknown>>;

@@ -33,10 +33,20 @@ describe('report output', () => {
   it('--json is one object with the issue’s fields per variant and the guard’s verdict', () => {
     const json = reportJson(report) as { since: string; variants: Record<string, Record<string, unknown>>; guard: unknown };
     expect(json.since).toBe(report.since);
-    expect(json.variants.chatkit).toMatchObject({ turns: 50, errors: 10, error_rate: 0.2, ttft_p50_ms: 200, ttft_p95_ms: 200, feedback_up: 0, feedback_down: 0, fallbacks: 2 });
+    expect(json.variants.chatkit).toMatchObject({
+      turns: 50,
+      errors: 10,
+      error_rate: 0.2,
+      ttft_p50_ms: 200,
+      ttft_p95_ms: 200,
+      feedback_up: 0,
+      feedback_down: 0,
+      fallbacks: 2,
+    });
     expect(json.variants.legacy).toMatchObject({ turns: 50, errors: 0, error_rate: 0, ttft_p50_ms: 100, feedback_up: 3 });
     for (const variant of ['chatkit', 'legacy']) {
-      for (const field of ['turns', 'errors', 'error_rate', 'ttft_p50_ms', 'ttft_p95_ms', 'feedback_up', 'feedback_down', 'fallbacks']) expect(json.variants[variant]).toHaveProperty(field);
+      for (const field of ['turns', 'errors', 'error_rate', 'ttft_p50_ms', 'ttft_p95_ms', 'feedback_up', 'feedback_down', 'fallbacks'])
+        expect(json.variants[variant]).toHaveProperty(field);
     }
     expect(json.guard).toEqual({ decision: 'hold', reason: 'too few turns to judge' });
   });
@@ -90,7 +100,10 @@ describe('finding the worker for guard and report', () => {
     writeFileSync(join(dir, DEV_OPS_FILE), JSON.stringify({ url: 'http://127.0.0.1:9999/', token: 'dev-token' }));
     expect(resolveOpsTarget({ location: 'local', root: '/nowhere', persistTo: dir })).toEqual({ url: 'http://127.0.0.1:9999', token: 'dev-token' });
     process.env.OPS_TOKEN = 'env-token';
-    expect(resolveOpsTarget({ location: 'local', root: '/nowhere', persistTo: dir, url: 'http://127.0.0.1:1234' })).toEqual({ url: 'http://127.0.0.1:1234', token: 'env-token' });
+    expect(resolveOpsTarget({ location: 'local', root: '/nowhere', persistTo: dir, url: 'http://127.0.0.1:1234' })).toEqual({
+      url: 'http://127.0.0.1:1234',
+      token: 'env-token',
+    });
   });
 
   it('--remote needs OPS_URL (or --url) and OPS_TOKEN, and never reads the dev file', () => {

@@ -93,7 +93,16 @@ describe('report maths', () => {
       browser('chatkit', 'ready', 40),
       browser('chatkit', 'fallback:script_failed', 2),
     ]);
-    expect(stats.chatkit).toMatchObject({ turns: 100, errors: 10, error_rate: 0.1, feedback_up: 3, feedback_down: 1, fallbacks: 2, page_loads: 40, fallback_rate: 0.05 });
+    expect(stats.chatkit).toMatchObject({
+      turns: 100,
+      errors: 10,
+      error_rate: 0.1,
+      feedback_up: 3,
+      feedback_down: 1,
+      fallbacks: 2,
+      page_loads: 40,
+      fallback_rate: 0.05,
+    });
     expect(stats.chatkit.fallback_reasons).toEqual({ script_failed: 2 });
     expect(stats.chatkit.outcomes.aborted).toBe(7);
     expect(stats.legacy).toMatchObject({ turns: 50, errors: 0, other_calls: 2, other_errors: 2 });
@@ -150,22 +159,70 @@ describe('decideGuard', () => {
     ['no plan', healthy, { plan: null }, 'hold', /no rollout plan/],
     ['rollback already on (never cleared, even when healthy)', healthy, { flags: { rollback: true, rollout_percent: 10 } }, 'hold', /never clears/],
     ['ChatKit at 0 %', healthy, { flags: { rollback: false, rollout_percent: 0 } }, 'hold', /nothing to guard/],
-    ['too few ChatKit turns, even if all failed', [turns('chatkit', 'upstream_error', 199), turns('legacy', 'ok', 500)], {}, 'hold', /too few turns.*chatkit 199/],
+    [
+      'too few ChatKit turns, even if all failed',
+      [turns('chatkit', 'upstream_error', 199), turns('legacy', 'ok', 500)],
+      {},
+      'hold',
+      /too few turns.*chatkit 199/,
+    ],
     ['too few legacy turns', [turns('chatkit', 'ok', 500), turns('legacy', 'ok', 10)], {}, 'hold', /legacy 10/],
     ['healthy, dwell done, auto-advance → next stage', healthy, {}, 'advance', /moving to 50 %/],
-    ['healthy but inside the dwell time', healthy, { state: { stage_percent: 10, stage_entered_at: new Date(T0 - 23 * HOUR).toISOString() } }, 'hold', /1h of the 1d dwell left/],
+    [
+      'healthy but inside the dwell time',
+      healthy,
+      { state: { stage_percent: 10, stage_entered_at: new Date(T0 - 23 * HOUR).toISOString() } },
+      'hold',
+      /1h of the 1d dwell left/,
+    ],
     ['healthy, dwell done, auto-advance off', healthy, { plan: { ...plan, auto_advance: false } }, 'hold', /auto-advance is off.*rollout 50/],
-    ['healthy at the last stage', healthy, { flags: { rollback: false, rollout_percent: 100 }, state: { stage_percent: 100, stage_entered_at: new Date(T0 - 99 * HOUR).toISOString() } }, 'hold', /the last stage/],
+    [
+      'healthy at the last stage',
+      healthy,
+      { flags: { rollback: false, rollout_percent: 100 }, state: { stage_percent: 100, stage_entered_at: new Date(T0 - 99 * HOUR).toISOString() } },
+      'hold',
+      /the last stage/,
+    ],
     // 5 % vs 1 %: 4 points worse, 95 % interval well above 2.
-    ['ChatKit clearly worse by more than the delta', [turns('chatkit', 'ok', 950), turns('chatkit', 'stream_error', 50), turns('legacy', 'ok', 990), turns('legacy', 'timeout', 10)], {}, 'rollback', /exceeds legacy's 1 % by 4 points/],
+    [
+      'ChatKit clearly worse by more than the delta',
+      [turns('chatkit', 'ok', 950), turns('chatkit', 'stream_error', 50), turns('legacy', 'ok', 990), turns('legacy', 'timeout', 10)],
+      {},
+      'rollback',
+      /exceeds legacy's 1 % by 4 points/,
+    ],
     // 4 % vs 1 % on 200 turns each: 3 points worse, but the interval's lower bound is below 2 → hold.
-    ['worse by more than the delta but not with 95 % confidence', [turns('chatkit', 'ok', 192), turns('chatkit', 'upstream_error', 8), turns('legacy', 'ok', 198), turns('legacy', 'upstream_error', 2)], { plan: { ...plan, auto_advance: false } }, 'hold', /auto-advance is off/],
+    [
+      'worse by more than the delta but not with 95 % confidence',
+      [turns('chatkit', 'ok', 192), turns('chatkit', 'upstream_error', 8), turns('legacy', 'ok', 198), turns('legacy', 'upstream_error', 2)],
+      { plan: { ...plan, auto_advance: false } },
+      'hold',
+      /auto-advance is off/,
+    ],
     // Worse, confidently, but by less than the allowed delta (1.5 points on 20,000 turns).
-    ['confidently worse but within the delta', [turns('chatkit', 'ok', 19_500), turns('chatkit', 'upstream_error', 500), turns('legacy', 'ok', 19_800), turns('legacy', 'upstream_error', 200)], {}, 'advance', /moving to 50/],
+    [
+      'confidently worse but within the delta',
+      [turns('chatkit', 'ok', 19_500), turns('chatkit', 'upstream_error', 500), turns('legacy', 'ok', 19_800), turns('legacy', 'upstream_error', 200)],
+      {},
+      'advance',
+      /moving to 50/,
+    ],
     ['p95 TTFT over the ratio', [...healthy, ttft('chatkit', 1800, 100), ttft('legacy', 900, 100)], {}, 'rollback', /2000 ms is 2× legacy's 1000 ms/],
     ['p95 TTFT within the ratio', [...healthy, ttft('chatkit', 1400, 100), ttft('legacy', 900, 100)], {}, 'advance', /moving/],
-    ['browser fallbacks over the threshold, whatever the turns', [browser('chatkit', 'ready', 30), browser('chatkit', 'fallback:script_failed', 10)], {}, 'rollback', /fell back .* on 33.33 % of 30 page loads/],
-    ['a few fallbacks among few page loads hold', [browser('chatkit', 'ready', 10), browser('chatkit', 'fallback:script_failed', 3)], {}, 'hold', /too few turns/],
+    [
+      'browser fallbacks over the threshold, whatever the turns',
+      [browser('chatkit', 'ready', 30), browser('chatkit', 'fallback:script_failed', 10)],
+      {},
+      'rollback',
+      /fell back .* on 33.33 % of 30 page loads/,
+    ],
+    [
+      'a few fallbacks among few page loads hold',
+      [browser('chatkit', 'ready', 10), browser('chatkit', 'fallback:script_failed', 3)],
+      {},
+      'hold',
+      /too few turns/,
+    ],
   ])('%s', (_name, rows, overrides, decision, reason) => {
     const verdict = decideGuard(inputs(rows, overrides));
     expect(verdict.decision).toBe(decision);
@@ -173,8 +230,15 @@ describe('decideGuard', () => {
   });
 
   it('reports the numbers it acted on', () => {
-    const verdict = decideGuard(inputs([turns('chatkit', 'ok', 950), turns('chatkit', 'stream_error', 50), turns('legacy', 'ok', 990), turns('legacy', 'timeout', 10)]));
-    expect(verdict.numbers).toMatchObject({ rollout_percent: 10, chatkit: { turns: 1000, errors: 50 }, legacy: { turns: 1000, errors: 10 }, error_delta_pp: 4 });
+    const verdict = decideGuard(
+      inputs([turns('chatkit', 'ok', 950), turns('chatkit', 'stream_error', 50), turns('legacy', 'ok', 990), turns('legacy', 'timeout', 10)]),
+    );
+    expect(verdict.numbers).toMatchObject({
+      rollout_percent: 10,
+      chatkit: { turns: 1000, errors: 50 },
+      legacy: { turns: 1000, errors: 10 },
+      error_delta_pp: 4,
+    });
     expect(verdict.numbers.error_delta_low_pp).toBeGreaterThan(2);
   });
 

@@ -1,15 +1,6 @@
 /** The rule-based assistant's pure parts: intents, fuzzy task lookup, formatting, chunking. */
 import { describe, expect, it } from 'vitest';
-import {
-  findTask,
-  formatTaskList,
-  HELP_REPLY,
-  parseIntent,
-  parseTaskRef,
-  runAssistant,
-  splitIntoDeltas,
-  type Intent,
-} from '../../origin/assistant';
+import { findTask, formatTaskList, HELP_REPLY, parseIntent, parseTaskRef, runAssistant, splitIntoDeltas, type Intent } from '../../origin/assistant';
 import { OriginStore, type Task } from '../../origin/store';
 
 const task = (id: number, title: string, completed = false): Task => ({
@@ -69,9 +60,7 @@ describe('parseTaskRef / findTask', () => {
 describe('formatTaskList / splitIntoDeltas', () => {
   it('formats the list', () => {
     expect(formatTaskList([])).toBe('You have no tasks yet.');
-    expect(formatTaskList([task(4, 'Walk the dog'), task(9, 'Pay rent', true)])).toBe(
-      'You have 2 tasks:\n- Walk the dog (task 4)\n- Pay rent (task 9, done)',
-    );
+    expect(formatTaskList([task(4, 'Walk the dog'), task(9, 'Pay rent', true)])).toBe('You have 2 tasks:\n- Walk the dog (task 4)\n- Pay rent (task 9, done)');
   });
 
   it('splits into chunks of a few words that join back exactly', () => {

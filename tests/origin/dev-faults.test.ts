@@ -4,7 +4,11 @@ import { createOriginApp } from '../../origin/app';
 /** The reference origin's `/__dev/faults` switch (routes/dev-faults.ts), through the app itself. */
 describe('/__dev/faults', () => {
   const chat = (app: ReturnType<typeof createOriginApp>['app'], userId: string) =>
-    app.request('/api/v1/chat', { method: 'POST', headers: { 'x-user-id': userId, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hello' }) });
+    app.request('/api/v1/chat', {
+      method: 'POST',
+      headers: { 'x-user-id': userId, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'hello' }),
+    });
 
   it('fails /api/v1/chat for the listed users only, until cleared', async () => {
     const { app } = createOriginApp({ baseUrl: 'http://127.0.0.1:1', devFaults: true });

@@ -195,9 +195,7 @@ describe('Better Auth with the JWT plugin', () => {
 
   it('serves the JWKS with the signing key', async () => {
     const user = await signUpAndGetToken(origin.url);
-    const { keys } = await json<{ keys: Array<{ kid: string; kty: string; crv: string }> }>(
-      await fetch(`${origin.url}/api/auth/jwks`),
-    );
+    const { keys } = await json<{ keys: Array<{ kid: string; kty: string; crv: string }> }>(await fetch(`${origin.url}/api/auth/jwks`));
     expect(keys).toContainEqual(expect.objectContaining({ kid: decodeProtectedHeader(user.token).kid, kty: 'OKP', crv: 'Ed25519' }));
   });
 
@@ -320,8 +318,7 @@ describe('/api/v1/chat (JSON) and /api/v1/conversations', () => {
     const user = newUserId();
     const first = await chat(user, 'first conversation');
     const second = await chat(user, 'second conversation');
-    const listIds = async (): Promise<number[]> =>
-      v.parse(ConversationListSchema, await (await api(user, '/api/v1/conversations')).json()).map((c) => c.id);
+    const listIds = async (): Promise<number[]> => v.parse(ConversationListSchema, await (await api(user, '/api/v1/conversations')).json()).map((c) => c.id);
     expect(await listIds()).toEqual([second.conversation_id, first.conversation_id]);
 
     const followUp = await chat(user, 'show my tasks', first.conversation_id);
@@ -397,7 +394,9 @@ describe('/api/v1/chat (JSON) and /api/v1/conversations', () => {
     expect(removed.response).toBe('Deleted "call mom" from your tasks.');
 
     const listed = await chat(user, 'What are my tasks?', added.conversation_id);
-    expect(listed.tool_calls).toMatchObject([{ name: 'list_tasks', arguments: {}, result: { tasks: [{ title: 'buy groceries' }, { title: 'water plants' }] } }]);
+    expect(listed.tool_calls).toMatchObject([
+      { name: 'list_tasks', arguments: {}, result: { tasks: [{ title: 'buy groceries' }, { title: 'water plants' }] } },
+    ]);
     expect(listed.response).toContain('buy groceries');
     expect(listed.response).toContain('water plants');
     expect(await tasksOf(user)).toMatchObject([
@@ -467,9 +466,7 @@ describe('/api/v1/chat (SSE)', () => {
     expect(deltas.map((e) => (e.data as { text: string }).text).join('')).toBe(done.response);
     expect(done).toMatchObject({ conversation_id: start.conversation_id, user_message_id: start.user_message_id, title: 'show my tasks', tool_calls: [tool] });
 
-    const detail = await json<{ messages: Array<{ id: number; content: string }> }>(
-      await api(user, `/api/v1/conversations/${start.conversation_id}`),
-    );
+    const detail = await json<{ messages: Array<{ id: number; content: string }> }>(await api(user, `/api/v1/conversations/${start.conversation_id}`));
     expect(detail.messages.map((m) => m.id)).toEqual([start.user_message_id, done.message_id]);
     expect(detail.messages[1]?.content).toBe(done.response);
   });
@@ -494,7 +491,7 @@ describe('/api/v1/chat (SSE)', () => {
     checkEvents(events);
     expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'error']);
     expect(events[2]?.data).toEqual({ message: 'The assistant failed while answering.' });
-    const conversationId = (events[0]?.data as { conversation_id: number }).conversation_id;
+    const conversationId = (events[0]!.data as { conversation_id: number }).conversation_id;
     const detail = await json<{ messages: Array<{ role: string }> }>(await api(user, `/api/v1/conversations/${conversationId}`));
     expect(detail.messages.map((m) => m.role)).toEqual(['user']);
   });

@@ -28,17 +28,27 @@ let apiUser: SignedUpUser;
 
 const auth = (user: SignedUpUser) => ({ authorization: `Bearer ${user.token}` });
 const chatkit = (user: SignedUpUser, body: unknown, signal?: AbortSignal) =>
-  fetch(`${stack.workerUrl}/api/chatkit`, { method: 'POST', headers: { ...auth(user), 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+  fetch(`${stack.workerUrl}/api/chatkit`, {
+    method: 'POST',
+    headers: { ...auth(user), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
 const userInput = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 const createThread = (text: string) => ({ type: 'threads.create', params: { input: userInput(text) } });
 const isTextDelta = (event: { data: unknown }) => (event.data as { update?: { type?: string } }).update?.type === 'assistant_message.content_part.text_delta';
 
-async function flagsFor(user: SignedUpUser | null): Promise<{ status: number; body: { chat: { variant: string; reason: string }; rollback: boolean; rollout_percent: number } }> {
+async function flagsFor(
+  user: SignedUpUser | null,
+): Promise<{ status: number; body: { chat: { variant: string; reason: string }; rollback: boolean; rollout_percent: number } }> {
   const res = await fetch(`${stack.workerUrl}/api/flags`, { headers: user ? auth(user) : {} });
   return { status: res.status, body: (await res.json()) as never };
 }
 
-async function deepHealth(): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; problems?: Record<string, string> }> } }> {
+async function deepHealth(): Promise<{
+  status: number;
+  body: { status: string; checks: Record<string, { status: string; problems?: Record<string, string> }> };
+}> {
   const res = await fetch(`${stack.workerUrl}/healthz?deep=1`, { headers: { authorization: `Bearer ${HEALTH_TOKEN}` } });
   return { status: res.status, body: (await res.json()) as never };
 }
@@ -50,7 +60,11 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([startResilienceStack({ HEALTH_TOKEN }, { chunkDelayMs: CHUNK_DELAY_MS }), launchChromium()]);
   apiUser = await signUpAndGetToken(stack.workerUrl, { origin: stack.workerUrl, name: 'Api' });
   await stack.kv.put('flags', goodFlags());
-  await waitFor(async () => (await flagsFor(apiUser)).body.chat.variant === 'chatkit', { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to read the flags' });
+  await waitFor(async () => (await flagsFor(apiUser)).body.chat.variant === 'chatkit', {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+    description: 'the worker to read the flags',
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -75,7 +89,9 @@ describe('the origin restarts in the middle of an answer', () => {
       expect(await page.getByTestId('message-assistant').last().innerText()).not.toContain(HELP_REPLY.slice(-20));
       await stack.origin.restart();
 
-      await expect.poll(() => page.getByTestId('chat-error').innerText(), { timeout: 15_000 }).toContain('The connection closed before the answer was complete.');
+      await expect
+        .poll(() => page.getByTestId('chat-error').innerText(), { timeout: 15_000 })
+        .toContain('The connection closed before the answer was complete.');
       await page.getByTestId('retry-send').click();
       await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 }).toContain(HELP_REPLY.slice(-40));
       expect(await page.getByTestId('chat-error').count()).toBe(0);
@@ -109,7 +125,7 @@ describe('the origin restarts in the middle of an answer', () => {
 });
 
 describe('the origin misbehaves during a ChatKit turn', () => {
-  it('answers 500: the browser gets a JSON 502 upstream_error before any stream, without the origin\'s text', async () => {
+  it("answers 500: the browser gets a JSON 502 upstream_error before any stream, without the origin's text", async () => {
     stack.origin.failNextChat('status-500');
     const res = await chatkit(apiUser, createThread('hello'));
     expect(res.status).toBe(502);
@@ -146,7 +162,11 @@ describe('the origin misbehaves during a ChatKit turn', () => {
 
 describe('the origin is down, then back', () => {
   it('502 JSON while down, /healthz?deep=1 says 503 down; the first request after it is back succeeds, data intact', async () => {
-    const task = await fetch(`${stack.workerUrl}/api/v1/tasks`, { method: 'POST', headers: { ...auth(apiUser), 'content-type': 'application/json' }, body: JSON.stringify({ title: 'still here after the outage' }) });
+    const task = await fetch(`${stack.workerUrl}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { ...auth(apiUser), 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'still here after the outage' }),
+    });
     expect(task.status).toBe(201);
     await stack.origin.stop();
     try {
@@ -175,10 +195,13 @@ describe('the origin is down, then back', () => {
 describe('KV holds junk (written with wrangler, read by the running worker)', () => {
   it('flags = "{junk": /api/flags stays 200 with the last good value, /healthz?deep=1 says degraded, and recovers', async () => {
     await stack.kv.put('flags', '{junk');
-    const health = await waitFor(async () => {
-      const current = await deepHealth();
-      return current.body.checks.kv!.status === 'degraded' ? current : null;
-    }, { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to notice the junk' });
+    const health = await waitFor(
+      async () => {
+        const current = await deepHealth();
+        return current.body.checks.kv!.status === 'degraded' ? current : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to notice the junk' },
+    );
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('degraded');
     expect(health.body.checks.kv!.problems!.flags).toBeTruthy();
@@ -194,13 +217,21 @@ describe('KV holds junk (written with wrangler, read by the running worker)', ()
     expect((await chatkit(apiUser, { type: 'threads.list', params: {} })).status).toBe(200);
 
     await stack.kv.put('flags', goodFlags());
-    await waitFor(async () => (await deepHealth()).body.checks.kv!.status === 'ok', { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to recover' });
+    await waitFor(async () => (await deepHealth()).body.checks.kv!.status === 'ok', {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the worker to recover',
+    });
     await faultsSurvived.record();
   });
 
   it('rollback = "yes": not a rollback (the safe reading of junk), still 200, degraded until fixed', async () => {
     await stack.kv.put('rollback', 'yes');
-    await waitFor(async () => (await deepHealth()).body.checks.kv!.problems?.rollback, { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to notice the junk' });
+    await waitFor(async () => (await deepHealth()).body.checks.kv!.problems?.rollback, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the worker to notice the junk',
+    });
     const mine = await flagsFor(apiUser);
     expect(mine.status).toBe(200);
     expect(mine.body.rollback).toBe(false);
@@ -214,7 +245,10 @@ describe('KV holds junk (written with wrangler, read by the running worker)', ()
 describe('the browser hangs up on a stream (Chromium → wrangler dev)', () => {
   /** The origin's record of the request whose path contains `marker`, once it saw the client leave. */
   const originSawAbort = (marker: string) =>
-    waitFor(() => stack.origin.state.requests.find((record) => record.path.includes(marker) && record.aborted), { timeoutMs: 10_000, description: `the origin to see ${marker} cancelled` });
+    waitFor(() => stack.origin.state.requests.find((record) => record.path.includes(marker) && record.aborted), {
+      timeoutMs: 10_000,
+      description: `the origin to see ${marker} cancelled`,
+    });
 
   async function openPage(): Promise<{ page: Page; close: () => Promise<void> }> {
     const context = await newContext(browser);
@@ -280,7 +314,12 @@ describe('the browser hangs up on a stream (Chromium → wrangler dev)', () => {
       const first = await page.evaluate(
         async ({ token, body }) => {
           const controller = new AbortController();
-          const res = await fetch('/api/chatkit', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, signal: controller.signal });
+          const res = await fetch('/api/chatkit', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body,
+            signal: controller.signal,
+          });
           const reader = res.body!.getReader();
           const decoder = new TextDecoder();
           let text = '';

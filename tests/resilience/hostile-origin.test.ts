@@ -30,7 +30,8 @@ beforeAll(async () => {
     { JWT_JWKS_URL: `${issuer.url}/jwks`, JWT_ISSUER: issuer.url, JWT_AUDIENCE: issuer.audience, ORIGIN_STREAM_IDLE_MS: '500' },
     { port, externalOriginUrl: origin.url },
   );
-  token = ((await (await fetch(`${issuer.url}/sign`, { method: 'POST', body: JSON.stringify({ payload: { sub: 'wire-user' } }) })).json()) as { token: string }).token;
+  token = ((await (await fetch(`${issuer.url}/sign`, { method: 'POST', body: JSON.stringify({ payload: { sub: 'wire-user' } }) })).json()) as { token: string })
+    .token;
 }, 180_000);
 
 afterAll(async () => {
@@ -71,7 +72,10 @@ describe('hostile origin headers, as the browser receives them', () => {
   it("the origin's CORS answer never reaches a foreign page", async () => {
     const res = await viaWire(
       '/api/v1/tasks',
-      { headerLines: ['content-type: application/json', 'access-control-allow-origin: https://evil.example', 'access-control-allow-credentials: true'], body: '[]' },
+      {
+        headerLines: ['content-type: application/json', 'access-control-allow-origin: https://evil.example', 'access-control-allow-credentials: true'],
+        body: '[]',
+      },
       'Origin: https://evil.example\r\n',
     );
     expect(Object.keys(res.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);

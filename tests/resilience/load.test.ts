@@ -16,7 +16,18 @@ const CONCURRENCY = 50;
 
 type Kind = 'tasks.create' | 'tasks.list' | 'conversations.list' | 'chat' | 'flags' | 'chatkit.threads.list';
 /** One round of the mix; the plan cycles through it, users taking turns. */
-const MIX: readonly Kind[] = ['tasks.create', 'tasks.list', 'flags', 'conversations.list', 'chat', 'tasks.create', 'chatkit.threads.list', 'tasks.list', 'flags', 'conversations.list'];
+const MIX: readonly Kind[] = [
+  'tasks.create',
+  'tasks.list',
+  'flags',
+  'conversations.list',
+  'chat',
+  'tasks.create',
+  'chatkit.threads.list',
+  'tasks.list',
+  'flags',
+  'conversations.list',
+];
 const EXPECTED_STATUS: Record<Kind, number> = {
   'tasks.create': 201,
   'tasks.list': 200,
@@ -59,10 +70,13 @@ beforeAll(async () => {
       return { user, tag: `load-u${index}-${crypto.randomUUID().slice(0, 8)}`, conversationId, created: [] };
     }),
   );
-  await waitFor(async () => {
-    const res = await fetch(`${stack.workerUrl}/api/flags`, { headers: { authorization: `Bearer ${users[0]!.user.token}` } });
-    return ((await res.json()) as { chat: { variant: string } }).chat.variant === 'chatkit';
-  }, { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to read the flags' });
+  await waitFor(
+    async () => {
+      const res = await fetch(`${stack.workerUrl}/api/flags`, { headers: { authorization: `Bearer ${users[0]!.user.token}` } });
+      return ((await res.json()) as { chat: { variant: string } }).chat.variant === 'chatkit';
+    },
+    { timeoutMs: 30_000, intervalMs: 250, description: 'the worker to read the flags' },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -97,7 +111,11 @@ async function send(i: number): Promise<Outcome> {
         res = await fetch(`${base}/api/v1/conversations`, { headers });
         break;
       case 'chat':
-        res = await fetch(`${base}/api/v1/chat`, { method: 'POST', headers, body: JSON.stringify({ message: 'hello', conversation_id: owner.conversationId }) });
+        res = await fetch(`${base}/api/v1/chat`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ message: 'hello', conversation_id: owner.conversationId }),
+        });
         break;
       case 'flags':
         res = await fetch(`${base}/api/flags`, { headers });
@@ -139,7 +157,7 @@ const loadRequests = resilienceFigure('load_requests', TOTAL);
 const loadUnexpected = resilienceFigure('load_unexpected', 1);
 
 describe(`load: ${TOTAL} mixed requests, ${CONCURRENCY} in flight, three users`, () => {
-  it('every answer has its expected status and only its own user\'s data; each user ends with exactly the tasks they created', async () => {
+  it("every answer has its expected status and only its own user's data; each user ends with exactly the tasks they created", async () => {
     const outcomes: Outcome[] = [];
     let next = 0;
     await Promise.all(
@@ -157,7 +175,10 @@ describe(`load: ${TOTAL} mixed requests, ${CONCURRENCY} in flight, three users`,
     const summary = JSON.stringify(byKindAndStatus);
     expect(outcomes, summary).toHaveLength(TOTAL);
     expect(unexpected.slice(0, 5), summary).toEqual([]);
-    expect(outcomes.filter((outcome) => outcome.status >= 500), summary).toEqual([]);
+    expect(
+      outcomes.filter((outcome) => outcome.status >= 500),
+      summary,
+    ).toEqual([]);
     for (const kind of MIX) expect(byKindAndStatus[`${kind} ${EXPECTED_STATUS[kind]}`], `${kind} in ${summary}`).toBeGreaterThan(0);
 
     for (const { user, created, tag } of users) {

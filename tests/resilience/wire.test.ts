@@ -207,7 +207,8 @@ const cases: WireCase[] = [
   // --- Transfer-Encoding / Content-Length disagreements --------------------------------------------
   {
     name: 'TE + CL: chunked body ends early, the rest is a smuggled request as someone else',
-    request: () => `POST /api/v1/__test/echo/te-cl HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled('te-cl')}`,
+    request: () =>
+      `POST /api/v1/__test/echo/te-cl HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled('te-cl')}`,
     options: { responses: 2 },
     // Read as chunked; with both headers present workerd then closes the connection, so the
     // leftover bytes are never parsed as a request at all.
@@ -247,7 +248,8 @@ const cases: WireCase[] = [
   },
   {
     name: 'obfuscated "Transfer-Encoding : chunked" (space before the colon) + CL, smuggling',
-    request: () => `POST /api/v1/__test/echo/te-space HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${smuggled('te-space')}`,
+    request: () =>
+      `POST /api/v1/__test/echo/te-space HTTP/1.1\r\n${host()}${asAlice()}Content-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${smuggled('te-space')}`,
     options: { responses: 2 },
     // A space before the colon is an invalid header line to workerd's parser.
     statuses: [400],
@@ -255,7 +257,8 @@ const cases: WireCase[] = [
   },
   {
     name: 'obfuscated "Transfer-Encoding:<TAB>chunked" + CL, smuggling',
-    request: () => `POST /api/v1/__test/echo/te-tab HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding:\tchunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${smuggled('te-tab')}`,
+    request: () =>
+      `POST /api/v1/__test/echo/te-tab HTTP/1.1\r\n${host()}${asAlice()}Transfer-Encoding:\tchunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${smuggled('te-tab')}`,
     options: { responses: 2 },
     statuses: [200],
     reaches: ['/api/v1/__test/echo/te-tab'],
@@ -317,7 +320,12 @@ const cases: WireCase[] = [
   ).map(([target, status, code]): WireCase => ({ name: `GET ${target}`, request: () => get(target), statuses: [status], code, reaches: [] })),
   {
     name: 'GET /api/v1/<fullwidth dots as raw UTF-8>/__origin/requests',
-    request: () => Buffer.concat([Buffer.from('GET /api/v1/'), Buffer.from('\uff0e\uff0e', 'utf8'), Buffer.from(`/__origin/requests HTTP/1.1\r\n${host()}${asAlice()}\r\n`)]),
+    request: () =>
+      Buffer.concat([
+        Buffer.from('GET /api/v1/'),
+        Buffer.from('\uff0e\uff0e', 'utf8'),
+        Buffer.from(`/__origin/requests HTTP/1.1\r\n${host()}${asAlice()}\r\n`),
+      ]),
     statuses: [400],
     code: 'bad_request',
     reaches: [],
@@ -462,7 +470,11 @@ const cases: WireCase[] = [
   },
   {
     name: 'Upgrade: websocket on a proxied route (forwarded as a plain request)',
-    request: () => get('/api/v1/__test/echo/ws', 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'),
+    request: () =>
+      get(
+        '/api/v1/__test/echo/ws',
+        'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n',
+      ),
     statuses: [200],
     reaches: ['/api/v1/__test/echo/ws'],
   },
@@ -518,7 +530,10 @@ describe('smuggling and spoofing on the wire (raw TCP → wrangler dev → origi
   it.each(cases.map((wireCase) => [wireCase.name, wireCase] as const))('%s', async (_name, wireCase) => {
     const start = stack.origin.wire.length;
     const exchange = await rawExchange(stack.port, wireCase.request(), { deadlineMs: 15_000, ...wireCase.options });
-    expect(exchange.responses.map((response) => response.status), `responses (closed: ${exchange.closed}, gave up: ${exchange.gaveUp})`).toEqual(wireCase.statuses);
+    expect(
+      exchange.responses.map((response) => response.status),
+      `responses (closed: ${exchange.closed}, gave up: ${exchange.gaveUp})`,
+    ).toEqual(wireCase.statuses);
     if (wireCase.code) expect((JSON.parse(exchange.responses[0]!.body) as { error: { code: string } }).error.code).toBe(wireCase.code);
     const records = receivedSince(start).filter((record) => record.path !== JWKS_PATH);
     await expectNoLeaksMeasured(receivedSince(start));
@@ -531,7 +546,10 @@ describe('smuggling and spoofing on the wire (raw TCP → wrangler dev → origi
     const start = stack.origin.wire.length;
     const exchange = await rawExchange(
       stack.port,
-      get('/api/v1/__test/echo/cf-ip', 'CF-Connecting-IP: 203.0.113.7\r\nX-Forwarded-For: 198.51.100.7\r\nX-Real-IP: 198.51.100.8\r\nTrue-Client-IP: 198.51.100.9\r\n'),
+      get(
+        '/api/v1/__test/echo/cf-ip',
+        'CF-Connecting-IP: 203.0.113.7\r\nX-Forwarded-For: 198.51.100.7\r\nX-Real-IP: 198.51.100.8\r\nTrue-Client-IP: 198.51.100.9\r\n',
+      ),
     );
     expect(exchange.responses.map((response) => response.status)).toEqual([200]);
     const records = receivedSince(start);
@@ -581,20 +599,23 @@ describe('CORS (against wrangler dev)', () => {
 
   const apiPaths = ['/api/v1/tasks', '/api/chatkit', '/api/flags', '/api/auth/sign-in/email', '/api/chatkit/session'];
 
-  it.each(apiPaths)('a preflight to %s from an allowed origin (the extra one, and the worker itself) is answered with that origin, credentials, and no wildcard', async (path) => {
-    const start = stack.origin.wire.length;
-    for (const origin of [EXTRA_ORIGIN, stack.workerUrl]) {
-      const res = await preflight(path, origin);
-      expect(res.status).toBe(204);
-      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
-      expect(res.headers.get('access-control-allow-methods')).toContain('POST');
-      expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
-      expect(res.headers.get('vary')?.toLowerCase()).toContain('origin');
-      expectNoWildcard(res);
-    }
-    expect(receivedSince(start)).toEqual([]); // preflights end at the worker
-  });
+  it.each(apiPaths)(
+    'a preflight to %s from an allowed origin (the extra one, and the worker itself) is answered with that origin, credentials, and no wildcard',
+    async (path) => {
+      const start = stack.origin.wire.length;
+      for (const origin of [EXTRA_ORIGIN, stack.workerUrl]) {
+        const res = await preflight(path, origin);
+        expect(res.status).toBe(204);
+        expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+        expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+        expect(res.headers.get('vary')?.toLowerCase()).toContain('origin');
+        expectNoWildcard(res);
+      }
+      expect(receivedSince(start)).toEqual([]); // preflights end at the worker
+    },
+  );
 
   const refused = [
     'https://evil.example',

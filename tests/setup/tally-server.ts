@@ -24,7 +24,10 @@ export async function startTallyServer() {
   const tallies = new Map<FigureName, FigureTally>();
   const tallyOf = (figure: FigureName) => {
     let tally = tallies.get(figure);
-    if (!tally) tallies.set(figure, (tally = { declared: 0, value: 0, observations: 0 }));
+    if (!tally) {
+      tally = { declared: 0, value: 0, observations: 0 };
+      tallies.set(figure, tally);
+    }
     return tally;
   };
 

@@ -8,7 +8,13 @@ import { FakeBackend, bearerOf, contractError, json, makeJwt } from './support/f
 describe('withBearer', () => {
   it.each([
     ['a plain object', { 'Content-Type': 'application/json', 'X-Trace': 'abc' }],
-    ['an array of pairs', [['Content-Type', 'application/json'], ['X-Trace', 'abc']] as [string, string][]],
+    [
+      'an array of pairs',
+      [
+        ['Content-Type', 'application/json'],
+        ['X-Trace', 'abc'],
+      ] as [string, string][],
+    ],
     ['a Headers instance', new Headers({ 'Content-Type': 'application/json', 'X-Trace': 'abc' })],
   ])('keeps the caller headers given as %s and adds the token', (_kind, headers) => {
     const merged = withBearer('/api/chatkit', { headers }, 'tok-1');
@@ -117,11 +123,13 @@ describe('AuthSession (tokens and authFetch against the fake worker)', () => {
   it('signs the user out (server session too) when the worker keeps answering 401', async () => {
     const backend = new FakeBackend().install();
     backend.on('GET', '/api/v1/tasks', () => contractError('unauthorized'));
-    const session = new AuthSession({ loadClient: async () => ({
-      signIn: { email: async () => ({ error: null }) },
-      signUp: { email: async () => ({ error: null }) },
-      signOut: async () => backend.fetch('/api/auth/sign-out', { method: 'POST' }),
-    }) });
+    const session = new AuthSession({
+      loadClient: async () => ({
+        signIn: { email: async () => ({ error: null }) },
+        signUp: { email: async () => ({ error: null }) },
+        signOut: async () => backend.fetch('/api/auth/sign-out', { method: 'POST' }),
+      }),
+    });
     await session.restore();
 
     await session.authFetch('/api/v1/tasks');

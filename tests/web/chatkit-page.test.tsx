@@ -157,24 +157,24 @@ describe('ChatKit page, hosted mode', () => {
     expect(bearerOf(first)).toBe(backend.issuedTokens.at(-1));
   });
 
-  it.each([
-    ['chatkit_disabled' as const],
-    ['chatkit_not_configured' as const],
-  ])('falls back to the legacy chat when the session endpoint answers %s', async (code) => {
-    backend.on('POST', '/api/chatkit/session', () => contractError(code));
-    await renderChatKit('hosted');
-    const { api } = latestOptions();
-    if (!('getClientSecret' in api)) throw new Error('hosted mode must have getClientSecret');
+  it.each([['chatkit_disabled' as const], ['chatkit_not_configured' as const]])(
+    'falls back to the legacy chat when the session endpoint answers %s',
+    async (code) => {
+      backend.on('POST', '/api/chatkit/session', () => contractError(code));
+      await renderChatKit('hosted');
+      const { api } = latestOptions();
+      if (!('getClientSecret' in api)) throw new Error('hosted mode must have getClientSecret');
 
-    await act(async () => {
-      await expect(api.getClientSecret(null)).rejects.toMatchObject({ code });
-    });
-    expect(await screen.findByTestId('legacy-chat')).toBeInTheDocument();
-    expect(screen.queryByTestId('chatkit-element')).not.toBeInTheDocument();
-    expect(main()).toHaveAttribute('data-chat-variant', 'legacy');
-    expect(main()).toHaveAttribute('data-variant-reason', code);
-    expect(screen.getByTestId('chat-fallback-notice')).toHaveTextContent("you're in the classic chat");
-  });
+      await act(async () => {
+        await expect(api.getClientSecret(null)).rejects.toMatchObject({ code });
+      });
+      expect(await screen.findByTestId('legacy-chat')).toBeInTheDocument();
+      expect(screen.queryByTestId('chatkit-element')).not.toBeInTheDocument();
+      expect(main()).toHaveAttribute('data-chat-variant', 'legacy');
+      expect(main()).toHaveAttribute('data-variant-reason', code);
+      expect(screen.getByTestId('chat-fallback-notice')).toHaveTextContent("you're in the classic chat");
+    },
+  );
 
   it('stays on ChatKit (and lets ChatKit report it) when the session endpoint fails otherwise', async () => {
     backend.on('POST', '/api/chatkit/session', () => contractError('upstream_error'));

@@ -68,11 +68,18 @@ describe('rollback in place: ChatKit hands over to the legacy chat without a rel
   it('a refused message in an open thread is sent from the legacy chat, in the same conversation', async () => {
     seedConversation(5, [{ id: 1, role: 'user', content: 'earlier', created_at: '2026-05-01T10:00:00.000Z' }]);
     backend.on('POST', '/api/chatkit', () => contractError('chatkit_disabled', 'ChatKit is turned off.'));
-    backend.on('POST', '/api/v1/chat', () => sseResponse([['start', { conversation_id: 5, user_message_id: 2 }], ['done', reply(5, 'Sure.')]]));
+    backend.on('POST', '/api/v1/chat', () =>
+      sseResponse([
+        ['start', { conversation_id: 5, user_message_id: 2 }],
+        ['done', reply(5, 'Sure.')],
+      ]),
+    );
     await renderChatKit('/chat/5');
     expect(latestOptions().initialThread).toBe('thr_5');
 
-    const response = await act(() => chatkitCall({ type: 'threads.add_user_message', params: { thread_id: 'thr_5', input: userInput('Add a task to call mom') } }));
+    const response = await act(() =>
+      chatkitCall({ type: 'threads.add_user_message', params: { thread_id: 'thr_5', input: userInput('Add a task to call mom') } }),
+    );
     expect(response.status).toBe(403);
 
     expect(await screen.findByTestId('legacy-chat')).toBeInTheDocument();
@@ -93,7 +100,12 @@ describe('rollback in place: ChatKit hands over to the legacy chat without a rel
 
   it('a refused first message starts a new conversation in the legacy chat', async () => {
     backend.on('POST', '/api/chatkit', () => contractError('chatkit_not_configured'));
-    backend.on('POST', '/api/v1/chat', () => sseResponse([['start', { conversation_id: 8, user_message_id: 2 }], ['done', reply(8, 'Hello!')]]));
+    backend.on('POST', '/api/v1/chat', () =>
+      sseResponse([
+        ['start', { conversation_id: 8, user_message_id: 2 }],
+        ['done', reply(8, 'Hello!')],
+      ]),
+    );
     await renderChatKit('/');
     await act(() => chatkitCall({ type: 'threads.create', params: { input: userInput('hi there') } }));
     await screen.findByTestId('legacy-chat');
@@ -225,8 +237,15 @@ describe('history, retry and stop in the legacy chat', () => {
     backend.on('POST', '/api/v1/chat', () => {
       attempt += 1;
       return attempt === 1
-        ? sseResponse([['start', { conversation_id: 2, user_message_id: 70 }], ['delta', { text: 'Let me ' }], ['error', { message: 'The assistant failed.' }]])
-        : sseResponse([['start', { conversation_id: 2, user_message_id: 70 }], ['done', reply(2, 'All good now.', { user_message_id: 70 })]]);
+        ? sseResponse([
+            ['start', { conversation_id: 2, user_message_id: 70 }],
+            ['delta', { text: 'Let me ' }],
+            ['error', { message: 'The assistant failed.' }],
+          ])
+        : sseResponse([
+            ['start', { conversation_id: 2, user_message_id: 70 }],
+            ['done', reply(2, 'All good now.', { user_message_id: 70 })],
+          ]);
     });
     window.history.replaceState(null, '', '/chat/2');
     renderApp();

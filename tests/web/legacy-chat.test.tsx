@@ -3,15 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import LegacyChatPage from '../../web/src/chat/legacy/LegacyChatPage';
 import { TaskPanel } from '../../web/src/tasks/TaskPanel';
 import { WELCOME_TEXT } from '../../web/src/chat/chat-copy';
-import {
-  FakeBackend,
-  bearerOf,
-  contractError,
-  conversation,
-  sseResponse,
-  sseStream,
-  task,
-} from './support/fake-backend';
+import { FakeBackend, bearerOf, contractError, conversation, sseResponse, sseStream, task } from './support/fake-backend';
 import { renderSignedIn } from './support/render';
 
 let backend: FakeBackend;
@@ -50,7 +42,12 @@ function reply(conversationId: number, text: string, extra: Record<string, unkno
 
 describe('welcome and suggestions', () => {
   it('greets with the seed text and sends an example prompt when it is clicked', async () => {
-    backend.on('POST', '/api/v1/chat', () => sseResponse([['start', { conversation_id: 1 }], ['done', reply(1, 'Added "buy groceries".')]]));
+    backend.on('POST', '/api/v1/chat', () =>
+      sseResponse([
+        ['start', { conversation_id: 1 }],
+        ['done', reply(1, 'Added "buy groceries".')],
+      ]),
+    );
     renderChat();
 
     expect(screen.getByTestId('welcome-message')).toHaveTextContent(WELCOME_TEXT);
@@ -68,7 +65,12 @@ describe('welcome and suggestions', () => {
 
 describe('composer', () => {
   it('sends on Enter and clears the box; Shift+Enter does not send', async () => {
-    backend.on('POST', '/api/v1/chat', () => sseResponse([['start', { conversation_id: 3 }], ['done', reply(3, 'Here are your tasks.')]]));
+    backend.on('POST', '/api/v1/chat', () =>
+      sseResponse([
+        ['start', { conversation_id: 3 }],
+        ['done', reply(3, 'Here are your tasks.')],
+      ]),
+    );
     renderChat();
 
     type('Show me my tasks');
@@ -155,8 +157,15 @@ describe('streaming', () => {
     let attempt = 0;
     backend.on('POST', '/api/v1/chat', () =>
       ++attempt === 1
-        ? sseResponse([['start', { conversation_id: 4 }], ['delta', { text: 'I was about to' }], ['error', { message: 'The assistant failed.' }]])
-        : sseResponse([['start', { conversation_id: 4 }], ['done', reply(4, 'All done this time.')]]),
+        ? sseResponse([
+            ['start', { conversation_id: 4 }],
+            ['delta', { text: 'I was about to' }],
+            ['error', { message: 'The assistant failed.' }],
+          ])
+        : sseResponse([
+            ['start', { conversation_id: 4 }],
+            ['done', reply(4, 'All done this time.')],
+          ]),
     );
     renderChat();
 
@@ -185,7 +194,12 @@ describe('streaming', () => {
   });
 
   it('says so when the stream ends without a done event', async () => {
-    backend.on('POST', '/api/v1/chat', () => sseResponse([['start', { conversation_id: 5 }], ['delta', { text: 'Half' }]]));
+    backend.on('POST', '/api/v1/chat', () =>
+      sseResponse([
+        ['start', { conversation_id: 5 }],
+        ['delta', { text: 'Half' }],
+      ]),
+    );
     renderChat();
     type('Hello');
     fireEvent.keyDown(input(), { key: 'Enter' });

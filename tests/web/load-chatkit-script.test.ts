@@ -1,9 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  CHATKIT_ELEMENT,
-  DEFAULT_CHATKIT_SCRIPT_URL,
-  loadChatKitScript,
-} from '../../web/src/chat/chatkit/load-chatkit-script';
+import { CHATKIT_ELEMENT, DEFAULT_CHATKIT_SCRIPT_URL, loadChatKitScript } from '../../web/src/chat/chatkit/load-chatkit-script';
 
 // The CDN is "unreachable" here (see setup.ts). Only the last test defines <openai-chatkit>, and
 // a custom element cannot be undefined: keep it last. The app-level fallback test lives in

@@ -73,8 +73,6 @@ describe('readServerSentEvents', () => {
   });
 
   it('drops an event whose closing blank line never came', async () => {
-    expect(await collect(['event: delta\ndata: {"text":"a"}\n\nevent: done\ndata: {"trunc'])).toEqual([
-      { event: 'delta', data: '{"text":"a"}' },
-    ]);
+    expect(await collect(['event: delta\ndata: {"text":"a"}\n\nevent: done\ndata: {"trunc'])).toEqual([{ event: 'delta', data: '{"text":"a"}' }]);
   });
 });

@@ -31,7 +31,10 @@ describe('telemetry client', () => {
     expect(call!.init).toMatchObject({ method: 'POST', keepalive: true });
     expect(call!.headers.get('authorization')).toBe('Bearer token-abc');
     const body = v.parse(TelemetryBatchSchema, JSON.parse(String(call!.init.body)));
-    expect(body.events).toEqual([{ type: 'ready', page: 'legacy', ms: 120 }, { type: 'feedback', rating: 'up' }]);
+    expect(body.events).toEqual([
+      { type: 'ready', page: 'legacy', ms: 120 },
+      { type: 'feedback', rating: 'up' },
+    ]);
     expect(String(call!.init.body)).not.toContain('token-abc');
   });
 

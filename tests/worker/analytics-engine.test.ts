@@ -39,7 +39,15 @@ async function turn(user: User, path: '/api/v1/chat' | '/api/chatkit'): Promise<
     path === '/api/v1/chat'
       ? { message: 'What can you do?' }
       : { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'hello' }], attachments: [], inference_options: {} } } };
-  const res = await callWorker(path, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body) }, overrides());
+  const res = await callWorker(
+    path,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+    },
+    overrides(),
+  );
   await res.text();
   return res.status;
 }
@@ -67,16 +75,24 @@ describe('signals in Analytics Engine', () => {
     });
     expect(stored.status).toBe(200);
 
-    const report = (await (await callWorker('/api/ops/report?since=1h', { headers: { authorization: `Bearer ${OPS_TOKEN}` } }, overrides())).json()) as RolloutReport;
+    const report = (await (
+      await callWorker('/api/ops/report?since=1h', { headers: { authorization: `Bearer ${OPS_TOKEN}` } }, overrides())
+    ).json()) as RolloutReport;
     expect(report.variants.chatkit).toMatchObject({ turns: 4, errors: 4 });
     expect(report.variants.legacy).toMatchObject({ turns: 3, errors: 0, ttft_p95_ms: expect.any(Number) });
 
-    const guard = (await (await callWorker('/api/ops/guard?dry_run=1', { method: 'POST', headers: { authorization: `Bearer ${OPS_TOKEN}` } }, overrides())).json()) as GuardRun;
+    const guard = (await (
+      await callWorker('/api/ops/guard?dry_run=1', { method: 'POST', headers: { authorization: `Bearer ${OPS_TOKEN}` } }, overrides())
+    ).json()) as GuardRun;
     expect(guard).toMatchObject({ decision: 'rollback', acted: false, numbers: { chatkit: { turns: 4, errors: 4 }, legacy: { turns: 3 } } });
   });
 
   it('a SQL API that refuses the token fails the ops call loudly, never a silent "healthy"', async () => {
-    const res = await callWorker('/api/ops/guard?dry_run=1', { method: 'POST', headers: { authorization: `Bearer ${OPS_TOKEN}` } }, { ...overrides(), CLOUDFLARE_API_TOKEN: 'wrong-token' });
+    const res = await callWorker(
+      '/api/ops/guard?dry_run=1',
+      { method: 'POST', headers: { authorization: `Bearer ${OPS_TOKEN}` } },
+      { ...overrides(), CLOUDFLARE_API_TOKEN: 'wrong-token' },
+    );
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('upstream_error');

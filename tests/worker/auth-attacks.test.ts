@@ -5,16 +5,7 @@ import * as v from 'valibot';
 import { signUpAndGetToken } from '../../origin/client';
 import { originRequestsMatching, uniqueMarker } from './origin-log';
 import { callWorker } from './support';
-import {
-  base64url,
-  compact,
-  decodeSegment,
-  hmacSign,
-  issuerJwks,
-  nowSeconds,
-  signWithIssuer,
-  trustTestIssuer,
-} from './tokens';
+import { base64url, compact, decodeSegment, hmacSign, issuerJwks, nowSeconds, signWithIssuer, trustTestIssuer } from './tokens';
 import { resilienceFigure } from './tally';
 
 /**
@@ -67,18 +58,27 @@ const cases: AttackCase[] = [
   { name: 'kid of the ES256 key on an EdDSA signature', authorization: async () => bearer(await signWithIssuer({ header: { kid: 'test-es' } })) },
   { name: 'unknown kid (key not in the JWKS)', authorization: async () => bearer(await signWithIssuer({ key: 'rogue' })) },
   { name: 'rogue key claiming a published kid', authorization: async () => bearer(await signWithIssuer({ key: 'rogue', header: { kid: 'test-ed' } })) },
-  { name: 'RS256 header on an EdDSA signature', authorization: async () => {
-    const [, payload, signature] = (await signWithIssuer()).split('.');
-    return bearer(`${base64url(JSON.stringify({ alg: 'RS256', kid: 'test-rs' }))}.${payload}.${signature}`);
-  } },
-  { name: 'tampered header', authorization: async () => {
-    const [header, payload, signature] = (await signWithIssuer()).split('.');
-    return bearer(`${base64url(JSON.stringify({ ...decodeSegment(header!), typ: 'at+jwt' }))}.${payload}.${signature}`);
-  } },
-  { name: 'tampered payload (sub swapped)', authorization: async () => {
-    const [header, payload, signature] = (await signWithIssuer({ payload: { sub: 'alice' } })).split('.');
-    return bearer(`${header}.${base64url(JSON.stringify({ ...decodeSegment(payload!), sub: 'bob' }))}.${signature}`);
-  } },
+  {
+    name: 'RS256 header on an EdDSA signature',
+    authorization: async () => {
+      const [, payload, signature] = (await signWithIssuer()).split('.');
+      return bearer(`${base64url(JSON.stringify({ alg: 'RS256', kid: 'test-rs' }))}.${payload}.${signature}`);
+    },
+  },
+  {
+    name: 'tampered header',
+    authorization: async () => {
+      const [header, payload, signature] = (await signWithIssuer()).split('.');
+      return bearer(`${base64url(JSON.stringify({ ...decodeSegment(header!), typ: 'at+jwt' }))}.${payload}.${signature}`);
+    },
+  },
+  {
+    name: 'tampered payload (sub swapped)',
+    authorization: async () => {
+      const [header, payload, signature] = (await signWithIssuer({ payload: { sub: 'alice' } })).split('.');
+      return bearer(`${header}.${base64url(JSON.stringify({ ...decodeSegment(payload!), sub: 'bob' }))}.${signature}`);
+    },
+  },
   { name: 'tampered signature', authorization: async () => bearer(flipSignatureChar(await signWithIssuer())) },
   { name: 'signature stripped', authorization: async () => bearer((await signWithIssuer()).split('.').slice(0, 2).join('.') + '.') },
   { name: 'expired', authorization: async () => bearer(await signWithIssuer({ payload: { exp: nowSeconds() - 3600 } })) },
@@ -108,23 +108,32 @@ const cases: AttackCase[] = [
     name: `sub with ${what}`,
     authorization: async () => bearer(await signWithIssuer({ payload: { sub } })),
   })),
-  { name: 'missing exp', authorization: async () => {
-    const [header, payload] = (await signWithIssuer()).split('.');
-    const claims = decodeSegment(payload!);
-    delete claims.exp;
-    return bearer(`${header}.${base64url(JSON.stringify(claims))}.${base64url('x')}`);
-  } },
+  {
+    name: 'missing exp',
+    authorization: async () => {
+      const [header, payload] = (await signWithIssuer()).split('.');
+      const claims = decodeSegment(payload!);
+      delete claims.exp;
+      return bearer(`${header}.${base64url(JSON.stringify(claims))}.${base64url('x')}`);
+    },
+  },
   { name: 'token over 8 KB', authorization: async () => bearer(await signWithIssuer({ payload: { pad: 'x'.repeat(9000) } })) },
   { name: 'non-base64url characters', authorization: async () => bearer((await signWithIssuer()).replace(/-/g, '+').replace(/_/g, '/') + '==') },
   { name: 'five segments (JWE-looking)', authorization: async () => bearer(`${await signWithIssuer()}.${base64url('iv')}.${base64url('tag')}`) },
   { name: 'two segments', authorization: async () => bearer((await signWithIssuer()).split('.').slice(0, 2).join('.')) },
   { name: 'random garbage', authorization: async () => bearer('not-a-jwt-at-all') },
-  { name: 'jku header pointing at the attacker', authorization: async () => bearer(await signWithIssuer({ key: 'rogue', header: { jku: 'https://evil.example/jwks' } })) },
+  {
+    name: 'jku header pointing at the attacker',
+    authorization: async () => bearer(await signWithIssuer({ key: 'rogue', header: { jku: 'https://evil.example/jwks' } })),
+  },
   { name: 'x5u header', authorization: async () => bearer(await signWithIssuer({ header: { x5u: 'https://evil.example/cert.pem' } })) },
-  { name: 'embedded jwk header supplying its own key', authorization: async () => {
-    const rogue = (await issuerJwks()).keys[0];
-    return bearer(await signWithIssuer({ key: 'rogue', header: { jwk: rogue } }));
-  } },
+  {
+    name: 'embedded jwk header supplying its own key',
+    authorization: async () => {
+      const rogue = (await issuerJwks()).keys[0];
+      return bearer(await signWithIssuer({ key: 'rogue', header: { jwk: rogue } }));
+    },
+  },
   { name: 'x5c header', authorization: async () => bearer(await signWithIssuer({ header: { x5c: ['MIIB'] } })) },
   { name: 'unknown crit extension', authorization: async () => bearer(await signWithIssuer({ header: { crit: ['exp-ext'], 'exp-ext': true } })) },
   { name: 'JWKS endpoint answers junk', env: trustTestIssuer('/jwks-junk'), authorization: async () => bearer(await signWithIssuer()) },
@@ -162,7 +171,11 @@ describe('valid tokens (the corpus above can fail)', () => {
   it.each(['ed', 'es', 'rs'] as const)('accepts a %s token from the trusted issuer and forwards its sub only', async (key) => {
     const marker = uniqueMarker('valid');
     const token = await signWithIssuer({ key, payload: { sub: `user-${key}` } });
-    const res = await callWorker(`/api/v1/__test/echo?m=${marker}`, { headers: { authorization: `Bearer ${token}`, 'x-user-id': 'someone-else' } }, trustTestIssuer());
+    const res = await callWorker(
+      `/api/v1/__test/echo?m=${marker}`,
+      { headers: { authorization: `Bearer ${token}`, 'x-user-id': 'someone-else' } },
+      trustTestIssuer(),
+    );
     expect(res.status).toBe(200);
     const echoed = (await res.json()) as { headers: Record<string, string> };
     expect(echoed.headers['x-user-id']).toBe(`user-${key}`);

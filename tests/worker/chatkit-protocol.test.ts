@@ -116,8 +116,7 @@ async function readChatkitStream(res: Response, onEvent?: (event: ThreadStreamEv
     const { done, value } = await reader.read();
     if (done) break;
     buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       expect(frame).toMatch(/^data: [^\n]+$/);
@@ -224,7 +223,6 @@ function expectEmptyItems(thread: v.InferOutput<typeof ThreadSchema>): void {
 
 // --- chat turns ------------------------------------------------------------------------------------
 
-
 /** chatkit-python's order (worker/chatkit-backend/stream-turn.ts) for a new thread whose reply ran one task tool (streamed or JSON origin alike). */
 const NEW_THREAD_WITH_TOOL_CALL = [
   'thread.created',
@@ -265,13 +263,21 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
     expect(ofType(events, 'stream_options')[0]!.stream_options).toEqual({ allow_cancel: true });
 
     const [userDone, answerDone] = ofType(events, 'thread.item.done').map((event) => event.item);
-    expect(userDone).toMatchObject({ type: 'user_message', thread_id: created!.thread.id, content: [{ type: 'input_text', text: 'What can you do?' }], attachments: [], inference_options: {} });
+    expect(userDone).toMatchObject({
+      type: 'user_message',
+      thread_id: created!.thread.id,
+      content: [{ type: 'input_text', text: 'What can you do?' }],
+      attachments: [],
+      inference_options: {},
+    });
     const [answerAdded] = ofType(events, 'thread.item.added');
     expect(answerAdded!.item).toMatchObject({ type: 'assistant_message', content: [] });
     expect(answerDone!.id).toBe(answerAdded!.item.id);
 
     // One text_delta per origin delta (several), and together they are the final text.
-    const deltas = ofType(events, 'thread.item.updated').flatMap(({ update }) => (update.type === 'assistant_message.content_part.text_delta' ? [update.delta] : []));
+    const deltas = ofType(events, 'thread.item.updated').flatMap(({ update }) =>
+      update.type === 'assistant_message.content_part.text_delta' ? [update.delta] : [],
+    );
     expect(deltas.length).toBeGreaterThan(3);
     const finalText = answerDone!.type === 'assistant_message' ? answerDone!.content[0]!.text : '';
     expect(deltas.join('')).toBe(finalText);
@@ -288,7 +294,9 @@ describe('threads.create and threads.add_user_message (streaming)', () => {
       ['assistant_message', answerDone!.id],
     ]);
     expect(thread.items.data[1]).toMatchObject({ content: [{ type: 'output_text', text: finalText, annotations: [] }] });
-    const conversation = (await (await fetch(`${originUrl()}/api/v1/conversations/${created!.thread.id.slice(4)}`, { headers: { 'x-user-id': user.userId } })).json()) as {
+    const conversation = (await (
+      await fetch(`${originUrl()}/api/v1/conversations/${created!.thread.id.slice(4)}`, { headers: { 'x-user-id': user.userId } })
+    ).json()) as {
       created_at: string;
     };
     expect(thread.created_at).toBe(conversation.created_at);
@@ -492,7 +500,10 @@ describe('threads.list, threads.get_by_id and items.list', () => {
 
   it('get_by_id returns the oldest 20 items ascending; items.list pages through them both ways', async () => {
     const user = await signUp();
-    const threadId = await seedConversation(user, Array.from({ length: 11 }, (_, i) => `hello ${i}`));
+    const threadId = await seedConversation(
+      user,
+      Array.from({ length: 11 }, (_, i) => `hello ${i}`),
+    );
 
     const thread = await expectJson(await post(user, { type: 'threads.get_by_id', params: { thread_id: threadId } }), ThreadSchema);
     expect(thread.items.data).toHaveLength(20);
@@ -521,9 +532,11 @@ describe('threads.list, threads.get_by_id and items.list', () => {
     expect(pages).toBe(5);
     expect(all).toHaveLength(22);
     expect(all.map((item) => item.id)).toEqual([...thread.items.data, ...rest.data].map((item) => item.id).reverse());
-    const messages = ((await (await fetch(`${originUrl()}/api/v1/conversations/${threadId.slice(4)}`, { headers: { 'x-user-id': user.userId } })).json()) as {
-      messages: Array<{ id: number }>;
-    }).messages;
+    const messages = (
+      (await (await fetch(`${originUrl()}/api/v1/conversations/${threadId.slice(4)}`, { headers: { 'x-user-id': user.userId } })).json()) as {
+        messages: Array<{ id: number }>;
+      }
+    ).messages;
     // Every item is named by its message's own id.
     expect(all.map((item) => item.id).reverse()).toEqual(messages.map((message) => `msg_${message.id}`));
 
@@ -564,7 +577,11 @@ describe('threads.update, threads.delete, items.feedback', () => {
     const answerId = thread.items.data[1]!.id;
     const logged = vi.spyOn(console, 'log');
     const marker = uniqueRequestId();
-    const res = await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: [answerId], kind: 'positive' } }, { 'x-request-id': marker });
+    const res = await post(
+      user,
+      { type: 'items.feedback', params: { thread_id: threadId, item_ids: [answerId], kind: 'positive' } },
+      { 'x-request-id': marker },
+    );
     expect(await expectJson(res, EmptyResponseSchema)).toEqual({});
     expect(loggedEvents(logged, 'chatkit_feedback')[0]).toMatchObject({
       level: 'info',
@@ -574,7 +591,11 @@ describe('threads.update, threads.delete, items.feedback', () => {
       user_id: user.userId,
       request_id: marker,
     });
-    await expectContractError(await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: ['msg_999999999'], kind: 'negative' } }), 404, 'not_found');
+    await expectContractError(
+      await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: ['msg_999999999'], kind: 'negative' } }),
+      404,
+      'not_found',
+    );
   });
 });
 
@@ -618,7 +639,7 @@ describe('what the adapter refuses', () => {
       'not json',
       '[]',
       { params: {} },
-      { type: 'threads.get' , params: {} },
+      { type: 'threads.get', params: {} },
       { type: 'threads.get_by_id' },
       { type: 'threads.get_by_id', params: {} },
       { type: 'threads.list', params: { limit: -1 } },
@@ -640,7 +661,8 @@ describe('what the adapter refuses', () => {
     const owner = await signUp();
     const other = await signUp();
     const ownersThread = await createThread(owner, 'my private thread');
-    const ownersItem = (await expectJson(await post(owner, { type: 'threads.get_by_id', params: { thread_id: ownersThread } }), ThreadSchema)).items.data[0]!.id;
+    const ownersItem = (await expectJson(await post(owner, { type: 'threads.get_by_id', params: { thread_id: ownersThread } }), ThreadSchema)).items.data[0]!
+      .id;
 
     const requests = (threadId: string) => [
       { type: 'threads.get_by_id', params: { thread_id: threadId } },
@@ -681,7 +703,10 @@ describe('what the adapter refuses', () => {
     // The origin's misbehaving test routes, reached by making every adapter path a query string
     // of them (`<route>?/api/v1/conversations`).
     const misbehaving = (route: string, extra: Record<string, string> = {}) =>
-      callWorker('/api/chatkit', chatkitRequest(user, { type: 'threads.list', params: {} }), { ORIGIN_URL: `${originUrl()}/api/v1/__test/${route}?`, ...extra });
+      callWorker('/api/chatkit', chatkitRequest(user, { type: 'threads.list', params: {} }), {
+        ORIGIN_URL: `${originUrl()}/api/v1/__test/${route}?`,
+        ...extra,
+      });
     // The origin never answers: a 504 naming the configured budget is the worker's own deadline.
     const slow = await expectContractError(await misbehaving('hang', { ORIGIN_TIMEOUT_MS: '300' }), 504, 'upstream_timeout');
     expect(slow.error.message).toMatch(/300 ms/);
@@ -756,7 +781,8 @@ describe('gated by the flag variant', () => {
 // --- continuity: history items, retry, stable ids, stopped answers ---------------------------------------
 
 describe('history shows what the stream showed; retry; ids that stay put', () => {
-  const getThread = (user: User, threadId: string) => post(user, { type: 'threads.get_by_id', params: { thread_id: threadId } }).then((res) => expectJson(res, ThreadSchema));
+  const getThread = (user: User, threadId: string) =>
+    post(user, { type: 'threads.get_by_id', params: { thread_id: threadId } }).then((res) => expectJson(res, ThreadSchema));
   const doneItems = (events: readonly ThreadStreamEvent[]) => ofType(events, 'thread.item.done').map((event) => event.item);
   const retryBody = (threadId: string, itemId: string) => ({ type: 'threads.retry_after_item', params: { thread_id: threadId, item_id: itemId } });
 
@@ -810,7 +836,10 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
       ],
     });
     const items = threadItemsFromMessages(detail.id, detail.messages, []);
-    expect(items.map((item) => [item.type, item.id])).toEqual([['user_message', 'msg_1'], ['assistant_message', 'msg_2']]);
+    expect(items.map((item) => [item.type, item.id])).toEqual([
+      ['user_message', 'msg_1'],
+      ['assistant_message', 'msg_2'],
+    ]);
     expect(v.is(ThreadItemPageSchema, { data: items, has_more: false })).toBe(true);
   });
 
@@ -833,7 +862,11 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
       'updated assistant_message.content_part.done',
       'thread.item.done assistant_message',
     ]);
-    expect(ofType(received, 'thread.item.removed').map((event) => event.item_id).sort()).toEqual([oldAnswer!.id, ...laterIds].sort());
+    expect(
+      ofType(received, 'thread.item.removed')
+        .map((event) => event.item_id)
+        .sort(),
+    ).toEqual([oldAnswer!.id, ...laterIds].sort());
     const [fresh] = doneItems(received);
     expect(fresh!.id).not.toBe(oldAnswer!.id);
 
@@ -871,7 +904,11 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
     // A long first answer (a list of 30 tasks, streamed in small chunks), so the second question
     // reaches the origin while the first answer is still being written (and not yet stored).
     for (let i = 1; i <= 30; i++) {
-      await fetch(`${originUrl()}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': user.userId }, body: JSON.stringify({ title: `chore number ${i}` }) });
+      await fetch(`${originUrl()}/api/v1/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user-id': user.userId },
+        body: JSON.stringify({ title: `chore number ${i}` }),
+      });
     }
     let releaseSecond: () => void = () => {};
     const firstStarted = new Promise<void>((resolve) => (releaseSecond = resolve));
@@ -883,7 +920,8 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
       }),
       firstStarted.then(() => turn('hello there')),
     ]);
-    const answerOf = (events: readonly ThreadStreamEvent[]) => doneItems(events).find((item) => item.type === 'assistant_message') as Extract<ThreadItem, { type: 'assistant_message' }>;
+    const answerOf = (events: readonly ThreadStreamEvent[]) =>
+      doneItems(events).find((item) => item.type === 'assistant_message') as Extract<ThreadItem, { type: 'assistant_message' }>;
     const listed = (await getThread(user, threadId)).items.data;
     // The second question was stored before the first answer: a derivation from message order
     // would now name the first answer after the second question.
@@ -894,7 +932,10 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
       expect(same, `${answer.id} is listed`).toMatchObject({ type: 'assistant_message', content: answer.content });
     }
     expect(new Set(listed.map((item) => item.id)).size).toBe(listed.length);
-    const feedback = await post(user, { type: 'items.feedback', params: { thread_id: threadId, item_ids: [answerOf(one).id, answerOf(two).id], kind: 'positive' } });
+    const feedback = await post(user, {
+      type: 'items.feedback',
+      params: { thread_id: threadId, item_ids: [answerOf(one).id, answerOf(two).id], kind: 'positive' },
+    });
     await expectJson(feedback, EmptyResponseSchema);
   });
 
@@ -910,10 +951,13 @@ describe('history shows what the stream showed; retry; ids that stay put', () =>
         return true; // the user pressed stop: the browser leaves
       }
     });
-    const stopped = await waitFor(async () => {
-      const items = (await getThread(user, threadId)).items.data;
-      return items.find((item) => item.id === answerId) ?? null;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const stopped = await waitFor(
+      async () => {
+        const items = (await getThread(user, threadId)).items.data;
+        return items.find((item) => item.id === answerId) ?? null;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     const text = (stopped as Extract<ThreadItem, { type: 'assistant_message' }>).content[0]!.text;
     expect(text.startsWith(shown)).toBe(true);
     expect(text.endsWith('*(Stopped)*')).toBe(true);

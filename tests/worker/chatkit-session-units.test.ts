@@ -1,4 +1,12 @@
-import { APIConnectionError, APIConnectionTimeoutError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
+} from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildSessionCreateParams } from '../../worker/chatkit-hosted/session-params';
 import { openSessionHandle, sealSessionHandle } from '../../worker/chatkit-hosted/session-handle';

@@ -41,9 +41,7 @@ async function fakeRequests(): Promise<FakeRequest[]> {
 
 /** Create calls the fake received for one user (the `user` field of the body). */
 async function createsFor(userId: string): Promise<FakeRequest[]> {
-  return (await fakeRequests()).filter(
-    (r) => r.path === '/v1/chatkit/sessions' && (r.body as { user?: unknown } | null)?.user === userId,
-  );
+  return (await fakeRequests()).filter((r) => r.path === '/v1/chatkit/sessions' && (r.body as { user?: unknown } | null)?.user === userId);
 }
 
 async function cancelsOf(sessionId: string): Promise<FakeRequest[]> {
@@ -73,8 +71,7 @@ function post(path: string, token: string | null, body: unknown, overrides: Reco
   if (token) headers.authorization = `Bearer ${token}`;
   return callWorker(path, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) }, overrides);
 }
-const postSession = (token: string | null, body?: unknown, extra: Record<string, string> = {}) =>
-  post('/api/chatkit/session', token, body, hostedEnv(extra));
+const postSession = (token: string | null, body?: unknown, extra: Record<string, string> = {}) => post('/api/chatkit/session', token, body, hostedEnv(extra));
 const postCancel = (token: string | null, body: unknown, extra: Record<string, string> = {}) =>
   post('/api/chatkit/session/cancel', token, body, hostedEnv(extra));
 
@@ -112,7 +109,7 @@ beforeEach(() => {
   logLines.length = 0;
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg) ?? String(arg))).join(' '));
+      logLines.push(args.map((arg) => (typeof arg === 'string' ? arg : (JSON.stringify(arg) ?? String(arg)))).join(' '));
     });
   }
 });
@@ -161,9 +158,7 @@ afterAll(async () => {
 
 describe('POST /api/chatkit/session (hosted mode)', () => {
   it('returns {client_secret, session_id, expires_at} for the token user, ignoring a body user_id', async () => {
-    const { result: res, creates } = await countCreates(alice.userId, () =>
-      postSession(alice.token, { user_id: mallory.userId, user: 'someone-else' }),
-    );
+    const { result: res, creates } = await countCreates(alice.userId, () => postSession(alice.token, { user_id: mallory.userId, user: 'someone-else' }));
     const session = await expectSession(res);
     expect(session.client_secret).toMatch(/^ek_/);
     expect(session.session_id).toMatch(/^cksess_[0-9a-f]+\.[A-Za-z0-9_-]{43}$/);
@@ -181,20 +176,24 @@ describe('POST /api/chatkit/session (hosted mode)', () => {
     ]);
   });
 
-  it('accepts an empty body (ChatKit\'s first getClientSecret call)', async () => {
+  it("accepts an empty body (ChatKit's first getClientSecret call)", async () => {
     await expectSession(await postSession(alice.token));
   });
 
   it('sends the optional session vars to OpenAI in its shapes', async () => {
     const started = nowSeconds();
     const { result: res, creates } = await countCreates(alice.userId, () =>
-      postSession(alice.token, {}, {
-        CHATKIT_SESSION_TTL_SECONDS: '120',
-        CHATKIT_SESSION_MAX_REQUESTS_PER_MINUTE: '30',
-        CHATKIT_HISTORY_ENABLED: 'false',
-        CHATKIT_FILE_UPLOAD_ENABLED: 'true',
-        CHATKIT_AUTOMATIC_TITLING: 'false',
-      }),
+      postSession(
+        alice.token,
+        {},
+        {
+          CHATKIT_SESSION_TTL_SECONDS: '120',
+          CHATKIT_SESSION_MAX_REQUESTS_PER_MINUTE: '30',
+          CHATKIT_HISTORY_ENABLED: 'false',
+          CHATKIT_FILE_UPLOAD_ENABLED: 'true',
+          CHATKIT_AUTOMATIC_TITLING: 'false',
+        },
+      ),
     );
     const session = await expectSession(res);
     expect(session.expires_at).toBeGreaterThanOrEqual(started + 119);
@@ -268,7 +267,7 @@ describe('POST /api/chatkit/session (hosted mode)', () => {
 // --- cancel ----------------------------------------------------------------------------------
 
 describe('POST /api/chatkit/session/cancel', () => {
-  it('cancels the caller\'s own session at OpenAI', async () => {
+  it("cancels the caller's own session at OpenAI", async () => {
     const session = await expectSession(await postSession(alice.token));
     const res = await postCancel(alice.token, { session_id: session.session_id });
     expect(res.status).toBe(200);
@@ -277,7 +276,7 @@ describe('POST /api/chatkit/session/cancel', () => {
     expect(await cancelsOf(rawSessionId(session.session_id))).toHaveLength(1);
   });
 
-  it('answers 404 for another user\'s session, a bare OpenAI id or a tampered handle, without calling OpenAI', async () => {
+  it("answers 404 for another user's session, a bare OpenAI id or a tampered handle, without calling OpenAI", async () => {
     const session = await expectSession(await postSession(alice.token));
     const raw = rawSessionId(session.session_id);
     // Flip the MAC's first character (its last one partly encodes padding bits).
@@ -354,7 +353,11 @@ describe('gating', () => {
     expect(body.error.message).toContain('/api/chatkit');
     // With wrangler.toml's own vars (CHATKIT_MODE="backend") as well; only the limiter is
     // widened, since this file sends alice far more than the default 10 sessions a minute.
-    const defaults = await callWorker('/api/chatkit/session', { method: 'POST', headers: { authorization: `Bearer ${alice.token}` } }, { RATE_LIMIT_SESSION: '1000/60' });
+    const defaults = await callWorker(
+      '/api/chatkit/session',
+      { method: 'POST', headers: { authorization: `Bearer ${alice.token}` } },
+      { RATE_LIMIT_SESSION: '1000/60' },
+    );
     await expectError(defaults, 503, 'chatkit_not_configured');
   });
 

@@ -1,14 +1,7 @@
 import { env } from 'cloudflare:workers';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  DEFAULT_FLAGS,
-  FlagsResponseSchema,
-  parseFlagsDocument,
-  resolveChatVariant,
-  rolloutBucket,
-  type FlagInputs,
-} from '../../shared/flags';
+import { DEFAULT_FLAGS, FlagsResponseSchema, parseFlagsDocument, resolveChatVariant, rolloutBucket, type FlagInputs } from '../../shared/flags';
 import { FlagsStore, HARD_TTL_MS, KV_CACHE_TTL_SECONDS } from '../../worker/flags/flags-store';
 import { loggedEvents } from './log-lines';
 import { callDeepHealth, callWorker } from './support';
@@ -48,8 +41,14 @@ describe('resolution order (first match wins)', () => {
   it('the sticky bucket decides the rest', () => {
     const id = 'bucket-probe';
     const bucket = rolloutBucket(id);
-    expect(resolveChatVariant(inputs({ flags: parseOk(`{"chatkit":{"rollout_percent":${bucket + 1}}}`) }), id)).toEqual({ variant: 'chatkit', reason: 'rollout' });
-    expect(resolveChatVariant(inputs({ flags: parseOk(`{"chatkit":{"rollout_percent":${bucket}}}`) }), id)).toEqual({ variant: 'legacy', reason: 'not_in_rollout' });
+    expect(resolveChatVariant(inputs({ flags: parseOk(`{"chatkit":{"rollout_percent":${bucket + 1}}}`) }), id)).toEqual({
+      variant: 'chatkit',
+      reason: 'rollout',
+    });
+    expect(resolveChatVariant(inputs({ flags: parseOk(`{"chatkit":{"rollout_percent":${bucket}}}`) }), id)).toEqual({
+      variant: 'legacy',
+      reason: 'not_in_rollout',
+    });
   });
   it('anonymous callers get ChatKit only at 100%', () => {
     expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":99}}') }), null)).toEqual({ variant: 'legacy', reason: 'anonymous' });
@@ -80,7 +79,10 @@ describe('rollout buckets', () => {
     ];
     expect(vectors.map(([id]) => [id, rolloutBucket(id)])).toEqual(vectors);
     // And what that means for a rollout: bob (bucket 16) is out at 16 %, in at 17 %.
-    expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":16}}') }), 'bob')).toEqual({ variant: 'legacy', reason: 'not_in_rollout' });
+    expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":16}}') }), 'bob')).toEqual({
+      variant: 'legacy',
+      reason: 'not_in_rollout',
+    });
     expect(resolveChatVariant(inputs({ flags: parseOk('{"chatkit":{"rollout_percent":17}}') }), 'bob')).toEqual({ variant: 'chatkit', reason: 'rollout' });
   });
 
@@ -95,7 +97,8 @@ describe('rollout buckets', () => {
 
   it('are monotonic: everyone in at 10% is still in at 50% and 100%', () => {
     const flagsAt = (percent: number) => parseOk(`{"chatkit":{"rollout_percent":${percent}}}`);
-    const inAt = (percent: number) => new Set(ids.slice(0, 20_000).filter((id) => resolveChatVariant(inputs({ flags: flagsAt(percent) }), id).variant === 'chatkit'));
+    const inAt = (percent: number) =>
+      new Set(ids.slice(0, 20_000).filter((id) => resolveChatVariant(inputs({ flags: flagsAt(percent) }), id).variant === 'chatkit'));
     const at10 = inAt(10);
     const at50 = inAt(50);
     expect(at10.size).toBeGreaterThan(0);
@@ -174,32 +177,44 @@ describe('bad KV values never break a request', () => {
     await env.FLAGS.delete('flags');
   });
 
-  const badFlags = ['{not json', '[]', '"a string"', '{"chatkit":{"rollout_percent":"50"}}', '{"chatkit":{"rollout_percent":150}}', '{"chatkit":{"allow_users":[1,2]}}', '{"chatkit":null}', 'x'.repeat(1_000_000)];
+  const badFlags = [
+    '{not json',
+    '[]',
+    '"a string"',
+    '{"chatkit":{"rollout_percent":"50"}}',
+    '{"chatkit":{"rollout_percent":150}}',
+    '{"chatkit":{"allow_users":[1,2]}}',
+    '{"chatkit":null}',
+    'x'.repeat(1_000_000),
+  ];
   const badFlagsSurvived = resilienceFigure('faults_survived', badFlags.length);
-  it.each(badFlags.map((value) => [value.length > 60 ? `${value.slice(0, 20)}… (${value.length} bytes)` : value, value]))('flags = %s keeps the last good value and logs once', async (_label, value) => {
-    let now = 0;
-    const store = new FlagsStore(freshKv(), { softTtlMs: 1_000, hardTtlMs: 1_000, now: () => now });
-    const warn = vi.spyOn(console, 'warn');
-    try {
-      await env.FLAGS.put('flags', '{"chatkit":{"rollout_percent":42}}');
-      expect((await store.snapshot(() => {})).flags.chatkit.rollout_percent).toBe(42);
+  it.each(badFlags.map((value) => [value.length > 60 ? `${value.slice(0, 20)}… (${value.length} bytes)` : value, value]))(
+    'flags = %s keeps the last good value and logs once',
+    async (_label, value) => {
+      let now = 0;
+      const store = new FlagsStore(freshKv(), { softTtlMs: 1_000, hardTtlMs: 1_000, now: () => now });
+      const warn = vi.spyOn(console, 'warn');
+      try {
+        await env.FLAGS.put('flags', '{"chatkit":{"rollout_percent":42}}');
+        expect((await store.snapshot(() => {})).flags.chatkit.rollout_percent).toBe(42);
 
-      await env.FLAGS.put('flags', value);
-      for (let i = 0; i < 3; i += 1) {
-        now += 2_000;
-        const snapshot = await store.snapshot(() => {});
-        expect(snapshot.flags.chatkit.rollout_percent).toBe(42);
-        expect(snapshot.problems.flags).toBeTruthy();
+        await env.FLAGS.put('flags', value);
+        for (let i = 0; i < 3; i += 1) {
+          now += 2_000;
+          const snapshot = await store.snapshot(() => {});
+          expect(snapshot.flags.chatkit.rollout_percent).toBe(42);
+          expect(snapshot.problems.flags).toBeTruthy();
+        }
+        const logged = loggedEvents(warn, 'flags_value_invalid');
+        expect(logged).toHaveLength(1);
+        expect(logged[0]).toMatchObject({ key: 'flags', using: 'last_good' });
+        expect(JSON.stringify(logged[0]).length).toBeLessThan(2_000); // the junk itself is not logged
+        await badFlagsSurvived.record();
+      } finally {
+        warn.mockRestore();
       }
-      const logged = loggedEvents(warn, 'flags_value_invalid');
-      expect(logged).toHaveLength(1);
-      expect(logged[0]).toMatchObject({ key: 'flags', using: 'last_good' });
-      expect(JSON.stringify(logged[0]).length).toBeLessThan(2_000); // the junk itself is not logged
-      await badFlagsSurvived.record();
-    } finally {
-      warn.mockRestore();
-    }
-  });
+    },
+  );
 
   it.each(['yes', '1', '', 'TRUE!', 'on'])('rollback = %j falls back to the safe default without throwing', async (value) => {
     let now = 0;
@@ -263,7 +278,11 @@ describe('GET /api/flags', () => {
   });
 
   it('hosted mode without OpenAI credentials resolves to legacy / not_configured', async () => {
-    const body = await flagsFor('alice', { flags: '{"chatkit":{"rollout_percent":100}}' }, { CHATKIT_MODE: 'hosted', OPENAI_API_KEY: '', CHATKIT_WORKFLOW_ID: '' });
+    const body = await flagsFor(
+      'alice',
+      { flags: '{"chatkit":{"rollout_percent":100}}' },
+      { CHATKIT_MODE: 'hosted', OPENAI_API_KEY: '', CHATKIT_WORKFLOW_ID: '' },
+    );
     expect(body.chat).toEqual({ variant: 'legacy', reason: 'not_configured' });
     expect(body.chatkit.mode).toBe('hosted');
   });

@@ -62,7 +62,10 @@ async function chatkitTurns(user: User, count: number): Promise<number[]> {
     const res = await callWorker('/api/chatkit', {
       method: 'POST',
       headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'hello' }], attachments: [], inference_options: {} } } }),
+      body: JSON.stringify({
+        type: 'threads.create',
+        params: { input: { content: [{ type: 'input_text', text: 'hello' }], attachments: [], inference_options: {} } },
+      }),
     });
     await res.text();
     statuses.push(res.status);
@@ -124,7 +127,10 @@ describe('the guard on real traffic', () => {
   it('ChatKit failing its users: a dry run decides without acting, then one run rolls back', async () => {
     await env.FLAGS.put(KV_KEY_PLAN, JSON.stringify(plan({ auto_advance: false })));
     await stageStartedAnHourAgo(50);
-    const fault = await fetch(`${env.ORIGIN_URL}/__dev/faults`, { method: 'POST', body: JSON.stringify({ chat: { status: 502, users: [chatkitUser.userId] } }) });
+    const fault = await fetch(`${env.ORIGIN_URL}/__dev/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ chat: { status: 502, users: [chatkitUser.userId] } }),
+    });
     expect(fault.status).toBe(200);
     try {
       expect(await chatkitTurns(chatkitUser, 8)).toEqual(Array(8).fill(502));
@@ -148,7 +154,13 @@ describe('the guard on real traffic', () => {
     expect(run).toMatchObject({ decision: 'rollback', acted: true, numbers: { chatkit: { turns: 11, errors: 8 }, legacy: { turns: 5, errors: 0 } } });
     expect(run.reason).toMatch(/exceeds legacy's 0 %/);
     expect(await env.FLAGS.get('rollback')).toBe('true');
-    expect((await audit()).at(-1)).toMatchObject({ actor: 'guard', action: 'rollback on', before: { rollback: false }, after: { rollback: true }, numbers: { chatkit: { errors: 8 } } });
+    expect((await audit()).at(-1)).toMatchObject({
+      actor: 'guard',
+      action: 'rollback on',
+      before: { rollback: false },
+      after: { rollback: true },
+      numbers: { chatkit: { errors: 8 } },
+    });
 
     // The guard never clears a rollback itself.
     const again = (await (await ops('/api/ops/guard', { method: 'POST' })).json()) as GuardRun;

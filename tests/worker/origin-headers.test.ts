@@ -28,7 +28,11 @@ beforeEach(() => {
 });
 afterEach(() => warn.mockRestore());
 
-async function viaWorker(path: string, headerLines: string[], options: { status?: number; body?: string; init?: RequestInit; env?: Record<string, string> } = {}) {
+async function viaWorker(
+  path: string,
+  headerLines: string[],
+  options: { status?: number; body?: string; init?: RequestInit; env?: Record<string, string> } = {},
+) {
   const id = uniqueMarker('hdr');
   const scenario: Scenario = { kind: 'raw', id, status: options.status ?? 200, headerLines, body: options.body ?? '{"ok":true}' };
   const token = await signWithIssuer({ payload: { sub: 'header-user' } });
@@ -41,12 +45,17 @@ async function viaWorker(path: string, headerLines: string[], options: { status?
 }
 
 /** Every header of the answer as [name, value] pairs, set-cookie ones separate. */
-const allHeaders = (res: Response) => [...res.headers].filter(([name]) => name !== 'set-cookie').concat(res.headers.getSetCookie().map((value) => ['set-cookie', value] as [string, string]));
+const allHeaders = (res: Response) =>
+  [...res.headers].filter(([name]) => name !== 'set-cookie').concat(res.headers.getSetCookie().map((value) => ['set-cookie', value] as [string, string]));
 const droppedLog = () => loggedEvents(warn, 'origin_header_dropped').map((line) => `${line.header}:${line.reason}`);
 
 describe('origin response headers pass an allowlist', () => {
   it('Set-Cookie from /api/v1/* never reaches the browser (session fixation)', async () => {
-    const res = await viaWorker('/api/v1/conversations', ['content-type: application/json', 'set-cookie: better-auth.session_token=attacker; Path=/', 'Set-Cookie: other=1']);
+    const res = await viaWorker('/api/v1/conversations', [
+      'content-type: application/json',
+      'set-cookie: better-auth.session_token=attacker; Path=/',
+      'Set-Cookie: other=1',
+    ]);
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(droppedLog()).toEqual(['set-cookie:not_an_auth_path', 'set-cookie:not_an_auth_path']);
@@ -54,31 +63,40 @@ describe('origin response headers pass an allowlist', () => {
   });
 
   it('Set-Cookie from /api/auth/* passes, every cookie kept apart', async () => {
-    const res = await viaWorker('/api/auth/sign-in/email', ['content-type: application/json', 'set-cookie: a=1; Path=/; HttpOnly', 'set-cookie: b=2; Path=/; Secure'], { init: { method: 'POST', body: '{}' } });
+    const res = await viaWorker(
+      '/api/auth/sign-in/email',
+      ['content-type: application/json', 'set-cookie: a=1; Path=/; HttpOnly', 'set-cookie: b=2; Path=/; Secure'],
+      { init: { method: 'POST', body: '{}' } },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure']);
   });
 
-  it.each(['/api/v1/tasks', '/api/auth/get-session'])("the origin's Access-Control-* headers are dropped on %s; the worker alone answers CORS", async (path) => {
-    const originCors = [
-      'access-control-allow-origin: https://evil.example',
-      'access-control-allow-credentials: true',
-      'access-control-allow-headers: *',
-      'access-control-expose-headers: set-cookie, x-secret',
-      'access-control-allow-methods: PUT, DELETE',
-      'access-control-max-age: 86400',
-    ];
-    const fromEvil = await viaWorker(path, ['content-type: application/json', ...originCors], { init: { headers: { origin: 'https://evil.example' } } });
-    expect(fromEvil.status).toBe(200);
-    expect(allHeaders(fromEvil).filter(([name]) => name.startsWith('access-control-'))).toEqual([]);
+  it.each(['/api/v1/tasks', '/api/auth/get-session'])(
+    "the origin's Access-Control-* headers are dropped on %s; the worker alone answers CORS",
+    async (path) => {
+      const originCors = [
+        'access-control-allow-origin: https://evil.example',
+        'access-control-allow-credentials: true',
+        'access-control-allow-headers: *',
+        'access-control-expose-headers: set-cookie, x-secret',
+        'access-control-allow-methods: PUT, DELETE',
+        'access-control-max-age: 86400',
+      ];
+      const fromEvil = await viaWorker(path, ['content-type: application/json', ...originCors], { init: { headers: { origin: 'https://evil.example' } } });
+      expect(fromEvil.status).toBe(200);
+      expect(allHeaders(fromEvil).filter(([name]) => name.startsWith('access-control-'))).toEqual([]);
 
-    const fromAllowed = await viaWorker(path, ['content-type: application/json', ...originCors], { init: { headers: { origin: 'https://app.example.test' } } });
-    expect(fromAllowed.headers.get('access-control-allow-origin')).toBe('https://app.example.test');
-    expect(fromAllowed.headers.get('access-control-allow-headers')).not.toBe('*');
-    expect(fromAllowed.headers.get('access-control-expose-headers') ?? '').not.toMatch(/set-cookie|x-secret/);
-    expect(droppedLog().filter((entry) => entry.endsWith(':cors_is_the_workers'))).toHaveLength(originCors.length * 2);
-    await hostileHeadersDropped.record(originCors.length * 2);
-  });
+      const fromAllowed = await viaWorker(path, ['content-type: application/json', ...originCors], {
+        init: { headers: { origin: 'https://app.example.test' } },
+      });
+      expect(fromAllowed.headers.get('access-control-allow-origin')).toBe('https://app.example.test');
+      expect(fromAllowed.headers.get('access-control-allow-headers')).not.toBe('*');
+      expect(fromAllowed.headers.get('access-control-expose-headers') ?? '').not.toMatch(/set-cookie|x-secret/);
+      expect(droppedLog().filter((entry) => entry.endsWith(':cors_is_the_workers'))).toHaveLength(originCors.length * 2);
+      await hostileHeadersDropped.record(originCors.length * 2);
+    },
+  );
 
   const notAllowed = [
     'server: nginx/1.2.3 (internal-db-7)',
@@ -126,7 +144,11 @@ describe('origin response headers pass an allowlist', () => {
       'accept-ranges': 'bytes',
       'content-range': 'bytes 0-10/11',
     };
-    const res = await viaWorker('/api/v1/tasks', Object.entries(passed).map(([name, value]) => `${name}: ${value}`), { status: 206, body: '{"ok":true}' });
+    const res = await viaWorker(
+      '/api/v1/tasks',
+      Object.entries(passed).map(([name, value]) => `${name}: ${value}`),
+      { status: 206, body: '{"ok":true}' },
+    );
     expect(res.status).toBe(206);
     for (const [name, value] of Object.entries(passed)) expect(res.headers.get(name), name).toBe(value);
     expect(res.headers.get('content-length')).toBe('11');
@@ -217,7 +239,11 @@ describe('the SSE pass-through has an idle deadline', () => {
       const res = await callWorker(
         `${WORKER}${path}`,
         { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, body: '{"message":"hi"}' },
-        { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), { kind: 'sse-stall', id, prelude: 'event: start\ndata: {"conversation_id":1}\n\nevent: delta\ndata: {"te' }), ORIGIN_STREAM_IDLE_MS: '300' },
+        {
+          ...trustTestIssuer(),
+          ORIGIN_URL: scenarioUrl(hostile(), { kind: 'sse-stall', id, prelude: 'event: start\ndata: {"conversation_id":1}\n\nevent: delta\ndata: {"te' }),
+          ORIGIN_STREAM_IDLE_MS: '300',
+        },
       );
       expect(res.status).toBe(200);
       const text = await res.text();
@@ -231,7 +257,11 @@ describe('the SSE pass-through has an idle deadline', () => {
 
   it('a stream that keeps talking is not cut, however long it runs', async () => {
     const token = await signWithIssuer({ payload: { sub: 'sse-user' } });
-    const res = await callWorker(`${WORKER}/api/v1/__test/sse?n=8&interval_ms=50`, { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), ORIGIN_STREAM_IDLE_MS: '5000' });
+    const res = await callWorker(
+      `${WORKER}/api/v1/__test/sse?n=8&interval_ms=50`,
+      { headers: { authorization: `Bearer ${token}` } },
+      { ...trustTestIssuer(), ORIGIN_STREAM_IDLE_MS: '5000' },
+    );
     const text = await res.text();
     expect(text.match(/event: tick/g)).toHaveLength(8);
     expect(text).not.toContain('event: error');

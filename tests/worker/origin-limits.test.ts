@@ -41,8 +41,12 @@ const hostile = () => inject('hostileOriginUrl');
 const stats = (id: string): Promise<ScenarioStats> => hostileStats(hostile(), id);
 const START = 'event: start\ndata: {"conversation_id":7,"user_message_id":70}\n\n';
 const delta = (text: string) => `event: delta\ndata: ${JSON.stringify({ text })}\n\n`;
-const done = (response: string) => `event: done\ndata: ${JSON.stringify({ conversation_id: 7, message_id: 71, user_message_id: 70, response, tool_calls: [] })}\n\n`;
-const eventStream = (body: string): Pick<Extract<Scenario, { kind: 'raw' }>, 'headerLines' | 'body'> => ({ headerLines: ['content-type: text/event-stream'], body });
+const done = (response: string) =>
+  `event: done\ndata: ${JSON.stringify({ conversation_id: 7, message_id: 71, user_message_id: 70, response, tool_calls: [] })}\n\n`;
+const eventStream = (body: string): Pick<Extract<Scenario, { kind: 'raw' }>, 'headerLines' | 'body'> => ({
+  headerLines: ['content-type: text/event-stream'],
+  body,
+});
 
 async function chatkit(scenario: Scenario, body: unknown, vars: Record<string, string> = {}): Promise<Response> {
   const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
@@ -131,7 +135,15 @@ describe('back-pressure: a browser that does not read slows the origin read', ()
     const res = await callWorker(
       '/api/v1/events',
       { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
-      { ...trustTestIssuer(), ORIGIN_URL: scenarioUrl(hostile(), { kind: 'sse-flood', id, prelude: 'event: tick\ndata: {}\n\n', filler: 'event: tick\ndata: ' + 'p'.repeat(1000) + '\n\n' }) },
+      {
+        ...trustTestIssuer(),
+        ORIGIN_URL: scenarioUrl(hostile(), {
+          kind: 'sse-flood',
+          id,
+          prelude: 'event: tick\ndata: {}\n\n',
+          filler: 'event: tick\ndata: ' + 'p'.repeat(1000) + '\n\n',
+        }),
+      },
     );
     const reader = res.body!.getReader();
     let received = 0;
@@ -145,9 +157,15 @@ describe('back-pressure: a browser that does not read slows the origin read', ()
 describe('caps inside the stream: an error event, and the origin request aborted', () => {
   it('one answer over ORIGIN_MAX_ANSWER_BYTES', async () => {
     const id = uniqueMarker('answer-cap');
-    const events = await readAll(await chatkit({ kind: 'sse-flood', id, prelude: START, filler: delta('y'.repeat(1000)) }, newThread, { ORIGIN_MAX_ANSWER_BYTES: '65536' }));
+    const events = await readAll(
+      await chatkit({ kind: 'sse-flood', id, prelude: START, filler: delta('y'.repeat(1000)) }, newThread, { ORIGIN_MAX_ANSWER_BYTES: '65536' }),
+    );
     expectFailedTurn(events, INTERRUPTED_MESSAGE);
-    const streamed = events.reduce((sum, event) => sum + (event.type === 'thread.item.updated' && event.update.type === 'assistant_message.content_part.text_delta' ? event.update.delta.length : 0), 0);
+    const streamed = events.reduce(
+      (sum, event) =>
+        sum + (event.type === 'thread.item.updated' && event.update.type === 'assistant_message.content_part.text_delta' ? event.update.delta.length : 0),
+      0,
+    );
     expect(streamed).toBeLessThanOrEqual(65536);
     await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect(turnFailures().map((line) => line.reason)).toEqual(['origin_answer_too_large']);
@@ -178,17 +196,24 @@ describe('caps inside the stream: an error event, and the origin request aborted
   });
 
   it('one complete event over 64 K characters is refused; one just under passes', async () => {
-    const over = await readAll(await chatkit({ kind: 'raw', id: uniqueMarker('big-event'), ...eventStream(START + delta('a'.repeat(70_000)) + done('a'.repeat(70_000))) }, newThread));
+    const over = await readAll(
+      await chatkit({ kind: 'raw', id: uniqueMarker('big-event'), ...eventStream(START + delta('a'.repeat(70_000)) + done('a'.repeat(70_000))) }, newThread),
+    );
     expectFailedTurn(over, INTERRUPTED_MESSAGE);
     expect(turnFailures().map((line) => line.reason)).toEqual(['origin_event_too_large']);
 
     const text = 'b'.repeat(65_000);
     const under = await readAll(await chatkit({ kind: 'raw', id: uniqueMarker('ok-event'), ...eventStream(START + delta(text) + done(text)) }, newThread));
     expect(under.at(-1)?.type).not.toBe('error');
-    expect(under).toContainEqual(expect.objectContaining({ type: 'thread.item.done', item: expect.objectContaining({ type: 'assistant_message', content: [expect.objectContaining({ text })] }) }));
+    expect(under).toContainEqual(
+      expect.objectContaining({
+        type: 'thread.item.done',
+        item: expect.objectContaining({ type: 'assistant_message', content: [expect.objectContaining({ text })] }),
+      }),
+    );
   });
 
-  it("the final done event may repeat a long answer (up to the answer cap), so answers over 64 K still complete", async () => {
+  it('the final done event may repeat a long answer (up to the answer cap), so answers over 64 K still complete', async () => {
     const parts = Array.from({ length: 5 }, (_, i) => String(i).repeat(40_000));
     const body = START + parts.map(delta).join('') + done(parts.join(''));
     const events = await readAll(await chatkit({ kind: 'raw', id: uniqueMarker('long-answer'), ...eventStream(body) }, newThread));
@@ -218,7 +243,11 @@ describe('caps before the stream: 502 upstream_error', () => {
     ['without a length (counted while reading)', false],
   ])('a JSON document over ORIGIN_MAX_JSON_BYTES, %s', async (_what, contentLength) => {
     const id = uniqueMarker('json-cap');
-    await expectContractError(await chatkit({ kind: 'json-flood', id, bytes: 3_000_000, contentLength }, listThreads, { ORIGIN_MAX_JSON_BYTES: '1000000' }), 502, 'upstream_error');
+    await expectContractError(
+      await chatkit({ kind: 'json-flood', id, bytes: 3_000_000, contentLength }, listThreads, { ORIGIN_MAX_JSON_BYTES: '1000000' }),
+      502,
+      'upstream_error',
+    );
     await expect.poll(async () => (await stats(id)).closedByPeer, ORIGIN_CLOSE_POLL).toBe(true);
     expect((await stats(id)).bytes).toBeLessThan(3_000_000);
     expect(loggedEvents(logs.error, 'origin_over_limit').map((line) => line.reason)).toEqual(['document_too_large']);
@@ -226,14 +255,20 @@ describe('caps before the stream: 502 upstream_error', () => {
   });
 
   it('a JSON document under the cap is read', async () => {
-    const res = await chatkit({ kind: 'json-flood', id: uniqueMarker('json-ok'), bytes: 900_000, contentLength: false }, listThreads, { ORIGIN_MAX_JSON_BYTES: '1000000' });
+    const res = await chatkit({ kind: 'json-flood', id: uniqueMarker('json-ok'), bytes: 900_000, contentLength: false }, listThreads, {
+      ORIGIN_MAX_JSON_BYTES: '1000000',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { data: unknown[] }).data.length).toBe(20);
   });
 
   it('a JSON-only chat reply whose answer is over ORIGIN_MAX_ANSWER_BYTES', async () => {
     const reply = { conversation_id: 7, message_id: 71, user_message_id: 70, response: 'r'.repeat(5_000), tool_calls: [] };
-    const res = await chatkit({ kind: 'raw', id: uniqueMarker('reply-cap'), headerLines: ['content-type: application/json'], body: JSON.stringify(reply) }, newThread, { ORIGIN_MAX_ANSWER_BYTES: '4096' });
+    const res = await chatkit(
+      { kind: 'raw', id: uniqueMarker('reply-cap'), headerLines: ['content-type: application/json'], body: JSON.stringify(reply) },
+      newThread,
+      { ORIGIN_MAX_ANSWER_BYTES: '4096' },
+    );
     await expectContractError(res, 502, 'upstream_error');
     expect(loggedEvents(logs.error, 'origin_over_limit').map((line) => line.reason)).toEqual(['answer_too_large']);
   });
@@ -259,12 +294,19 @@ describe("the origin's error text stays in the log", () => {
   });
 
   it.each([
-    ['the /api/v1 proxy', async (scenario: Scenario) => {
-      const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
-      return callWorker('/api/v1/tasks', { headers: { authorization: `Bearer ${token}` } }, { ...trustTestIssuer(), ORIGIN_URL: await registeredScenarioUrl(hostile(), scenario) });
-    }],
+    [
+      'the /api/v1 proxy',
+      async (scenario: Scenario) => {
+        const token = await signWithIssuer({ payload: { sub: 'limits-user' } });
+        return callWorker(
+          '/api/v1/tasks',
+          { headers: { authorization: `Bearer ${token}` } },
+          { ...trustTestIssuer(), ORIGIN_URL: await registeredScenarioUrl(hostile(), scenario) },
+        );
+      },
+    ],
     ['the ChatKit adapter', (scenario: Scenario) => chatkit(scenario, listThreads)],
-  ])('an origin 5xx through %s: 502 with the worker\'s words, the body\'s start in the log', async (_via, call) => {
+  ])("an origin 5xx through %s: 502 with the worker's words, the body's start in the log", async (_via, call) => {
     const body = `${leaky}\n${'at frame (/srv/app/x.py:1)\n'.repeat(5000)}`;
     const res = await call({ kind: 'raw', id: uniqueMarker('5xx'), status: 500, headerLines: ['content-type: text/plain'], body });
     const text = await res.text();

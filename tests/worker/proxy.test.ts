@@ -29,7 +29,16 @@ async function expectContractError(res: Response, status: number, code: string) 
 }
 
 /** Identity headers a browser may forge; none may reach the origin. */
-const FORGED_IDENTITY_HEADERS = ['x-user-email', 'forwarded', 'x-forwarded-host', 'x-forwarded-user', 'x-real-ip', 'x-remote-user', 'cookie', 'proxy-authorization'];
+const FORGED_IDENTITY_HEADERS = [
+  'x-user-email',
+  'forwarded',
+  'x-forwarded-host',
+  'x-forwarded-user',
+  'x-real-ip',
+  'x-remote-user',
+  'cookie',
+  'proxy-authorization',
+];
 
 describe('what the origin receives on /api/v1/*', () => {
   const smugglingBlocked = resilienceFigure('smuggling_blocked', 1);
@@ -54,7 +63,9 @@ describe('what the origin receives on /api/v1/*', () => {
     });
     // What the origin's own recorder saw, not only what the echo says.
     const atOrigin = await originRequestsMatching(marker);
-    const leaks = atOrigin.filter((record) => record.headers['x-user-id'] !== 'the-real-user' || FORGED_IDENTITY_HEADERS.some((name) => name in record.headers));
+    const leaks = atOrigin.filter(
+      (record) => record.headers['x-user-id'] !== 'the-real-user' || FORGED_IDENTITY_HEADERS.some((name) => name in record.headers),
+    );
     await identityLeaks.record(leaks.length);
     expect(atOrigin).toHaveLength(1);
     expect(leaks).toEqual([]);
@@ -165,10 +176,13 @@ describe('streaming and origin failures', () => {
     const reader = res.body!.getReader();
     await reader.read();
     await reader.cancel();
-    const [record] = await waitFor(async () => {
-      const seen = await originRequestsMatching(marker);
-      return seen[0]?.aborted ? seen : null;
-    }, { timeoutMs: 5_000 });
+    const [record] = await waitFor(
+      async () => {
+        const seen = await originRequestsMatching(marker);
+        return seen[0]?.aborted ? seen : null;
+      },
+      { timeoutMs: 5_000 },
+    );
     expect(record!.aborted).toBe(true);
     await faultsSurvived.record();
   });
@@ -211,7 +225,11 @@ describe('streaming and origin failures', () => {
 describe('request limits and errors', () => {
   it('refuses a declared body over MAX_BODY_BYTES with 413 before the origin sees it', async () => {
     const marker = uniqueMarker('big');
-    const res = await call(`/api/v1/__test/upload?m=${marker}`, { method: 'POST', headers: await authed(), body: 'x'.repeat(2_000) }, { MAX_BODY_BYTES: '1000' });
+    const res = await call(
+      `/api/v1/__test/upload?m=${marker}`,
+      { method: 'POST', headers: await authed(), body: 'x'.repeat(2_000) },
+      { MAX_BODY_BYTES: '1000' },
+    );
     await expectContractError(res, 413, 'payload_too_large');
     expect(await originRequestsMatching(marker)).toEqual([]);
   });

@@ -15,7 +15,19 @@ describe('RATE_LIMIT_* parsing', () => {
   });
 
   it('fills in the defaults README "Configuration" prints, and names the var of a malformed value', () => {
-    const unset = ['RATE_LIMIT_SESSION', 'RATE_LIMIT_CHAT', 'RATE_LIMIT_API', 'RATE_LIMIT_AUTH', 'RATE_LIMIT_ANONYMOUS', 'RATE_LIMIT_TIMEOUT_MS', 'RATE_LIMIT_FAIL_MODE', 'ORIGIN_TIMEOUT_MS', 'MAX_BODY_BYTES', 'OPENAI_TIMEOUT_MS', 'FLAGS_CACHE_TTL_SECONDS'];
+    const unset = [
+      'RATE_LIMIT_SESSION',
+      'RATE_LIMIT_CHAT',
+      'RATE_LIMIT_API',
+      'RATE_LIMIT_AUTH',
+      'RATE_LIMIT_ANONYMOUS',
+      'RATE_LIMIT_TIMEOUT_MS',
+      'RATE_LIMIT_FAIL_MODE',
+      'ORIGIN_TIMEOUT_MS',
+      'MAX_BODY_BYTES',
+      'OPENAI_TIMEOUT_MS',
+      'FLAGS_CACHE_TTL_SECONDS',
+    ];
     const base = { ...env, ...Object.fromEntries(unset.map((name, i) => [name, i % 2 ? undefined : ''])) } as Record<string, unknown>;
     const config = parseConfig(base);
     if (config instanceof ConfigError) throw config;

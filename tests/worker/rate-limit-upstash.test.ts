@@ -30,11 +30,14 @@ async function control(path: string, body?: unknown): Promise<{ redis: string; d
  * not enough: the bridge's client reconnects on its own schedule.
  */
 async function untilRedisAnswers(): Promise<void> {
-  await waitFor(async () => {
-    const res = await callDeepHealth(upstashEnv());
-    const body = (await res.json()) as { checks: { rate_limiter?: { status?: string } } };
-    return body.checks.rate_limiter?.status === 'ok';
-  }, { timeoutMs: 30_000, intervalMs: 50, description: 'Redis to answer through the bridge again' });
+  await waitFor(
+    async () => {
+      const res = await callDeepHealth(upstashEnv());
+      const body = (await res.json()) as { checks: { rate_limiter?: { status?: string } } };
+      return body.checks.rate_limiter?.status === 'ok';
+    },
+    { timeoutMs: 30_000, intervalMs: 50, description: 'Redis to answer through the bridge again' },
+  );
 }
 
 const unavailableEvents = (spy: Parameters<typeof loggedEvents>[0]) => loggedEvents(spy, 'rate_limiter_unavailable');

@@ -30,7 +30,11 @@ const bearer = (user: User) => ({ authorization: `Bearer ${user.token}` });
 const userInput = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 
 function chatkit(user: User, body: unknown, overrides: Record<string, string> = {}) {
-  return callWorker('/api/chatkit', { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify(body) }, overrides);
+  return callWorker(
+    '/api/chatkit',
+    { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    overrides,
+  );
 }
 function legacyTurn(user: User, message: string, overrides: Record<string, string> = {}) {
   return callWorker(
@@ -115,7 +119,10 @@ describe('each outcome class, recorded with the right variant', () => {
 
   it('client_error: a malformed turn (4xx), and ChatKit refused to a legacy user', async () => {
     const diff = await countersGained(async () => {
-      expect((await callWorker('/api/v1/chat', { method: 'POST', headers: { ...bearer(legacyUser), 'content-type': 'application/json' }, body: '{"message": ""}' })).status).toBe(400);
+      expect(
+        (await callWorker('/api/v1/chat', { method: 'POST', headers: { ...bearer(legacyUser), 'content-type': 'application/json' }, body: '{"message": ""}' }))
+          .status,
+      ).toBe(400);
       expect((await chatkit(legacyUser, { type: 'threads.list', params: {} })).status).toBe(403);
     });
     expect(diff).toEqual({ 'legacy outcome turn:client_error': 1, 'legacy outcome other:client_error': 1 });
@@ -208,7 +215,11 @@ describe('a failing signal write never fails the request', () => {
     };
     const res = await callWorker(
       '/api/v1/chat',
-      { method: 'POST', headers: { ...bearer(legacyUser), 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ message: 'What can you do?' }) },
+      {
+        method: 'POST',
+        headers: { ...bearer(legacyUser), 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ message: 'What can you do?' }),
+      },
       { SIGNALS_STORE: 'analytics_engine', SIGNALS_DATASET: failing, CLOUDFLARE_ACCOUNT_ID: 'test-account', CLOUDFLARE_API_TOKEN: 'test-token' },
     );
     expect(res.status).toBe(200);

@@ -49,7 +49,10 @@ describe('POST /api/telemetry', () => {
         }),
       );
       expect(res.status).toBe(204);
-      const legacy = await send(legacyUser, JSON.stringify({ events: [{ type: 'feedback', rating: 'down' }, { type: 'legacy_stream_error' }, { type: 'ready', page: 'legacy', ms: 95 }] }));
+      const legacy = await send(
+        legacyUser,
+        JSON.stringify({ events: [{ type: 'feedback', rating: 'down' }, { type: 'legacy_stream_error' }, { type: 'ready', page: 'legacy', ms: 95 }] }),
+      );
       expect(legacy.status).toBe(204);
     });
     expect(diff).toEqual({
@@ -71,7 +74,12 @@ describe('POST /api/telemetry', () => {
       const big = JSON.stringify({ events: [{ type: 'chatkit_error', code: 'x'.repeat(60) }], pad: 'x'.repeat(9000) });
       await expectError(await send(chatkitUser, big), 413, 'payload_too_large');
       const stream = new Blob([big]).stream();
-      const streamed = await callWorker('/api/telemetry', { method: 'POST', headers: { authorization: `Bearer ${chatkitUser.token}` }, body: stream, duplex: 'half' } as RequestInit);
+      const streamed = await callWorker('/api/telemetry', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${chatkitUser.token}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
       await expectError(streamed, 413, 'payload_too_large');
 
       // Malformed: not JSON, wrong shapes, free text where only codes go, too many events.
@@ -100,7 +108,11 @@ describe('POST /api/telemetry', () => {
 
   it('is rate limited like any API call', async () => {
     const limited = (user: User) =>
-      callWorker('/api/telemetry', { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: JSON.stringify({ events: [{ type: 'feedback', rating: 'up' }] }) }, { RATE_LIMIT_API: '1/60' });
+      callWorker(
+        '/api/telemetry',
+        { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: JSON.stringify({ events: [{ type: 'feedback', rating: 'up' }] }) },
+        { RATE_LIMIT_API: '1/60' },
+      );
     const fresh = await signUpAndGetToken(env.ORIGIN_URL);
     expect((await limited(fresh)).status).toBe(204);
     await expectError(await limited(fresh), 429, 'rate_limited');

@@ -48,7 +48,9 @@ describe('one JWKS fetch at a time', () => {
     const env = { ...trustTestIssuer(), JWT_JWKS_URL: taggedJwks(tag, 300) };
     const wave = () =>
       Promise.all(
-        Array.from({ length: 40 }, (_, i) => callWorker('/api/v1/__test/echo', { headers: { authorization: `Bearer ${unknownKidToken(`${tag}-${i}`)}` } }, env)),
+        Array.from({ length: 40 }, (_, i) =>
+          callWorker('/api/v1/__test/echo', { headers: { authorization: `Bearer ${unknownKidToken(`${tag}-${i}`)}` } }, env),
+        ),
       );
     const first = await wave();
     expect(first.map((res) => res.status)).toEqual(Array(40).fill(401));
@@ -142,7 +144,7 @@ describe('verified-token cache', () => {
     expect(verifier.signatureChecks).toBe(2);
   });
 
-  it("holds a token no longer than its exp, after which it is refused", async () => {
+  it('holds a token no longer than its exp, after which it is refused', async () => {
     const clock = new FakeClock(nowSeconds() * 1000);
     const verifier = new TokenVerifier({ now: clock.now });
     const config = jwtConfig(taggedJwks(uniqueMarker('exp')));

@@ -42,7 +42,9 @@ function ChatVariantView({ decision, onChatkitUnavailable, onDismissNotice }: Ch
   return (
     <ErrorBoundary
       key="chatkit"
-      onError={(error) => onChatkitUnavailable('chatkit_failed', { conversationId: null, pendingMessage: null, detail: error instanceof Error ? error.message : undefined })}
+      onError={(error) =>
+        onChatkitUnavailable('chatkit_failed', { conversationId: null, pendingMessage: null, detail: error instanceof Error ? error.message : undefined })
+      }
       fallback={skeleton}
     >
       <Suspense fallback={skeleton}>
@@ -74,12 +76,7 @@ function SignedInApp({ user }: { user: SignedInUser }) {
           Skip to chat
         </a>
         <AppHeader user={user} />
-        <main
-          className="app-main"
-          data-chat-variant={decision?.variant}
-          data-variant-reason={decision?.reason}
-          aria-busy={decision === null}
-        >
+        <main className="app-main" data-chat-variant={decision?.variant} data-variant-reason={decision?.reason} aria-busy={decision === null}>
           <div className="chat-column" id="chat" tabIndex={-1}>
             <ChatVariantView decision={decision} onChatkitUnavailable={fallBackToLegacy} onDismissNotice={dismissNotice} />
           </div>

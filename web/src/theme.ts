@@ -10,5 +10,4 @@ export const BRAND_COLORS = {
 } as const;
 
 /** Inter when the device has it; no web-font download (the CSP allows fonts from 'self' only). */
-export const FONT_STACK =
-  'Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+export const FONT_STACK = 'Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';

@@ -160,7 +160,10 @@ export class OriginClient {
     const reply = await this.parseBody(ChatReplySchema, response, '/api/v1/chat');
     const answerBytes = utf8Length(reply.response);
     if (answerBytes > this.options.limits.maxAnswerBytes) {
-      throw this.overCap('/api/v1/chat', new OriginReadFault('answer_too_large', `the answer is ${answerBytes} bytes, over the ${this.options.limits.maxAnswerBytes}-byte cap`));
+      throw this.overCap(
+        '/api/v1/chat',
+        new OriginReadFault('answer_too_large', `the answer is ${answerBytes} bytes, over the ${this.options.limits.maxAnswerBytes}-byte cap`),
+      );
     }
     return { kind: 'reply', reply };
   }

@@ -1,11 +1,5 @@
 import * as v from 'valibot';
-import {
-  CHATKIT_REQUEST_TYPES,
-  ChatkitEnvelopeSchema,
-  ChatkitRequestSchema,
-  type ChatkitRequest,
-  type UserMessageInput,
-} from '../../shared/chatkit';
+import { CHATKIT_REQUEST_TYPES, ChatkitEnvelopeSchema, ChatkitRequestSchema, type ChatkitRequest, type UserMessageInput } from '../../shared/chatkit';
 import { MAX_MESSAGE_LENGTH, tooLongMessage } from '../../shared/origin';
 import { ApiError } from '../lib/errors';
 

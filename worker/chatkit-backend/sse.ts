@@ -72,45 +72,48 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
   };
   browserGone.signal.addEventListener('abort', wake, { once: true });
 
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const sink: ChatkitEventSink = {
-        send(event) {
-          if (closed || browserGone.signal.aborted) return;
-          controller.enqueue(encodeChatkitFrame(event));
-        },
-        ready() {
-          if (closed || browserGone.signal.aborted || (controller.desiredSize ?? 1) > 0) return Promise.resolve();
-          return new Promise<void>((resolve) => (wakeProducer = resolve));
-        },
-        get closed() {
-          return closed || browserGone.signal.aborted;
-        },
-        signal: browserGone.signal,
-      };
-      // Not awaited: the Response must go out now, and the frames follow as they are produced.
-      void produce(sink)
-        .catch((error: unknown) => {
-          if (!sink.closed) options.onUnexpectedError(error, sink);
-        })
-        .finally(() => {
-          if (closed) return;
-          closed = true;
-          try {
-            controller.close();
-          } catch {
-            // Already cancelled by the reader.
-          }
-        });
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const sink: ChatkitEventSink = {
+          send(event) {
+            if (closed || browserGone.signal.aborted) return;
+            controller.enqueue(encodeChatkitFrame(event));
+          },
+          ready() {
+            if (closed || browserGone.signal.aborted || (controller.desiredSize ?? 1) > 0) return Promise.resolve();
+            return new Promise<void>((resolve) => (wakeProducer = resolve));
+          },
+          get closed() {
+            return closed || browserGone.signal.aborted;
+          },
+          signal: browserGone.signal,
+        };
+        // Not awaited: the Response must go out now, and the frames follow as they are produced.
+        void produce(sink)
+          .catch((error: unknown) => {
+            if (!sink.closed) options.onUnexpectedError(error, sink);
+          })
+          .finally(() => {
+            if (closed) return;
+            closed = true;
+            try {
+              controller.close();
+            } catch {
+              // Already cancelled by the reader.
+            }
+          });
+      },
+      pull() {
+        wake();
+      },
+      cancel() {
+        closed = true;
+        browserGone.abort();
+        wake();
+      },
     },
-    pull() {
-      wake();
-    },
-    cancel() {
-      closed = true;
-      browserGone.abort();
-      wake();
-    },
-  }, new ByteLengthQueuingStrategy({ highWaterMark: CHATKIT_STREAM_HIGH_WATER_BYTES }));
+    new ByteLengthQueuingStrategy({ highWaterMark: CHATKIT_STREAM_HIGH_WATER_BYTES }),
+  );
   return new Response(body, { status: 200, headers: CHATKIT_STREAM_HEADERS });
 }

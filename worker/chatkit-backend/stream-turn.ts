@@ -255,7 +255,10 @@ class TurnTranslator {
       const tasks = await this.turn.client.listTasks();
       this.send({ type: 'thread.item.done', item: taskWidgetItem(this.threadId, reply.message_id, affected, tasks, this.now()) });
     } catch (error) {
-      logEvent('warn', 'chatkit_task_widget_skipped', { request_id: this.turn.requestId, error: logExcerpt(error instanceof Error ? error.message : String(error)) });
+      logEvent('warn', 'chatkit_task_widget_skipped', {
+        request_id: this.turn.requestId,
+        error: logExcerpt(error instanceof Error ? error.message : String(error)),
+      });
     }
   }
 
@@ -309,7 +312,8 @@ export async function relayTurnAsChatkitEvents(sink: ChatkitEventSink, source: C
       request_id: turn.requestId,
       error: logExcerpt(error instanceof Error ? error.message : String(error)),
     });
-    const reason = error instanceof OriginReadFault ? `origin_${error.reason}` : error instanceof OriginStreamError ? 'origin_protocol' : 'origin_stream_failed';
+    const reason =
+      error instanceof OriginReadFault ? `origin_${error.reason}` : error instanceof OriginStreamError ? 'origin_protocol' : 'origin_stream_failed';
     translator.fail(INTERRUPTED_MESSAGE, reason);
   }
 }

@@ -21,10 +21,7 @@ export interface HostedChatkit {
 export function hostedChatkitOrThrow(config: Config, requestId: string | undefined): HostedChatkit {
   const { mode, openaiApiKey, workflowId, openaiBaseUrl, openaiTimeoutMs, session } = config.chatkit;
   if (mode !== 'hosted') {
-    throw new ApiError(
-      'chatkit_not_configured',
-      'ChatKit runs in backend mode here: it talks to /api/chatkit with your access token and needs no session.',
-    );
+    throw new ApiError('chatkit_not_configured', 'ChatKit runs in backend mode here: it talks to /api/chatkit with your access token and needs no session.');
   }
   if (!openaiApiKey || !workflowId) {
     logEvent('error', 'chatkit_not_configured', {

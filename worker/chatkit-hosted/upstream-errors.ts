@@ -112,7 +112,7 @@ export function toApiError(err: unknown, context: UpstreamFailureContext): ApiEr
       hint:
         err.status === 401
           ? 'OpenAI rejected OPENAI_API_KEY: set a valid key (wrangler secret put OPENAI_API_KEY).'
-          : 'OPENAI_API_KEY lacks permission for ChatKit: check the key\'s project, role and scopes, and CHATKIT_WORKFLOW_ID.',
+          : "OPENAI_API_KEY lacks permission for ChatKit: check the key's project, role and scopes, and CHATKIT_WORKFLOW_ID.",
     });
     return new ApiError('upstream_error', 'ChatKit is unavailable right now. Try again later.');
   }

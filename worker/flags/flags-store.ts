@@ -1,11 +1,4 @@
-import {
-  DEFAULT_FLAGS,
-  KV_KEY_FLAGS,
-  KV_KEY_ROLLBACK,
-  parseFlagsDocument,
-  parseRollbackValue,
-  type FlagsDocument,
-} from '../../shared/flags';
+import { DEFAULT_FLAGS, KV_KEY_FLAGS, KV_KEY_ROLLBACK, parseFlagsDocument, parseRollbackValue, type FlagsDocument } from '../../shared/flags';
 import type { Context } from 'hono';
 import { logEvent } from '../lib/log';
 import type { AppEnv } from '../types';
@@ -60,7 +53,10 @@ export class FlagsStore {
   /** Counts KV reads; the tests and the bench use it to prove the hot path makes none. */
   kvReads = 0;
 
-  constructor(private readonly kv: KVNamespace, options: FlagsStoreOptions) {
+  constructor(
+    private readonly kv: KVNamespace,
+    options: FlagsStoreOptions,
+  ) {
     this.softTtlMs = options.softTtlMs;
     this.hardTtlMs = Math.max(options.hardTtlMs ?? HARD_TTL_MS, options.softTtlMs);
     this.now = options.now ?? Date.now;

@@ -25,12 +25,7 @@ export interface RolloutKvState {
 }
 
 export async function readRolloutKv(kv: KVNamespace): Promise<RolloutKvState> {
-  const [plan, state, rollback, flags] = await Promise.all([
-    kv.get(KV_KEY_PLAN),
-    kv.get(KV_KEY_GUARD_STATE),
-    kv.get(KV_KEY_ROLLBACK),
-    kv.get(KV_KEY_FLAGS),
-  ]);
+  const [plan, state, rollback, flags] = await Promise.all([kv.get(KV_KEY_PLAN), kv.get(KV_KEY_GUARD_STATE), kv.get(KV_KEY_ROLLBACK), kv.get(KV_KEY_FLAGS)]);
   const parsedRollback = rollback === null ? null : parseRollbackValue(rollback);
   const parsedFlags = flags === null ? null : parseFlagsDocument(flags);
   return {

@@ -42,7 +42,15 @@ export async function runGuard(env: Env, config: Config, query: SignalQuery, opt
   let nextState = state;
   if (verdict.decision === 'rollback') {
     await env.FLAGS.put(KV_KEY_ROLLBACK, 'true');
-    await appendAuditEntry(env.FLAGS, { time, actor: 'guard', action: 'rollback on', before: { rollback: false }, after: { rollback: true }, reason: verdict.reason, numbers: verdict.numbers });
+    await appendAuditEntry(env.FLAGS, {
+      time,
+      actor: 'guard',
+      action: 'rollback on',
+      before: { rollback: false },
+      after: { rollback: true },
+      reason: verdict.reason,
+      numbers: verdict.numbers,
+    });
     logEvent('error', 'rollout_guard_tripped', { reason: verdict.reason, ...verdict.numbers });
     run.acted = true;
   } else if (verdict.decision === 'advance' && verdict.next_percent !== undefined) {

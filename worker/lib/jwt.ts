@@ -32,7 +32,10 @@ export type TokenRejection =
   | 'subject_invalid';
 
 export class TokenError extends Error {
-  constructor(readonly reason: TokenRejection, detail?: string) {
+  constructor(
+    readonly reason: TokenRejection,
+    detail?: string,
+  ) {
     super(detail ? `${reason}: ${detail}` : reason);
     this.name = 'TokenError';
   }

@@ -110,7 +110,11 @@ async function cleanOriginResponse<E extends AppEnv>(c: Context<E>, upstream: Re
  * The headers the browser gets, each decision logged once per header it drops (`origin_header_dropped`
  * with the name and why, never the value).
  */
-export function originResponseHeaders<E extends AppEnv>(c: Context<E>, upstream: Headers, options: Pick<ProxyOptions, 'pathAndQuery' | 'passSetCookie'>): Headers {
+export function originResponseHeaders<E extends AppEnv>(
+  c: Context<E>,
+  upstream: Headers,
+  options: Pick<ProxyOptions, 'pathAndQuery' | 'passSetCookie'>,
+): Headers {
   const headers = new Headers();
   const dropped: Array<{ name: string; reason: string }> = [];
   for (const [name, value] of upstream) {
@@ -163,9 +167,7 @@ function workerLocation<E extends AppEnv>(c: Context<E>, value: string, requestP
   return config.allowedOrigins.includes(target.origin) ? target.href : null;
 }
 
-const STALLED_STREAM_EVENT = new TextEncoder().encode(
-  `\n\nevent: error\ndata: ${JSON.stringify({ message: 'The answer stalled. Please try again.' })}\n\n`,
-);
+const STALLED_STREAM_EVENT = new TextEncoder().encode(`\n\nevent: error\ndata: ${JSON.stringify({ message: 'The answer stalled. Please try again.' })}\n\n`);
 
 /**
  * An event stream whose origin went quiet: the browser gets one last `error` event (the origin's

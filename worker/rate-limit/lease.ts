@@ -124,7 +124,15 @@ export class LeaseBook {
     }
     if (existing && existing.unused > 0) this.keepForLater(name, [{ windowStart: existing.windowStart, unused: existing.unused }]);
     if (this.leases.size >= MAX_KEYS) this.sweep(now);
-    this.leases.set(name, { limit: verdict.limit, reset: verdict.reset, windowStart: grant.windowStart, expiresAt, granted: grant.granted, unused: grant.granted - 1, left: grant.left });
+    this.leases.set(name, {
+      limit: verdict.limit,
+      reset: verdict.reset,
+      windowStart: grant.windowStart,
+      expiresAt,
+      granted: grant.granted,
+      unused: grant.granted - 1,
+      left: grant.left,
+    });
     return verdict;
   }
 

@@ -58,7 +58,10 @@ async function readSessionBody<E extends AppEnv, TSchema extends v.GenericSchema
   if (!result.success) {
     // Name the field, never echo its value: a misplaced secret must not come back in an error.
     const field = result.issues[0] ? v.getDotPath(result.issues[0]) : null;
-    throw new ApiError('bad_request', field ? `Invalid request body: ${field} is missing or has the wrong type or length.` : 'The request body must be a JSON object.');
+    throw new ApiError(
+      'bad_request',
+      field ? `Invalid request body: ${field} is missing or has the wrong type or length.` : 'The request body must be a JSON object.',
+    );
   }
   return result.output;
 }

@@ -41,43 +41,38 @@ function originRequestHeaders<E extends AppEnv>(c: Context<E>): Record<string, s
 }
 
 export function createChatkitRoutes(options: ChatkitRouteOptions = {}): Hono<AppEnv> {
-  return new Hono<AppEnv>().post(
-    '/api/chatkit',
-    requireUser(),
-    rateLimit('api', 'user'),
-    async (c) => {
-      await assertChatkitVariant(c, c.var.userId);
-      const request = parseChatkitRequest(await readJsonBody(c));
-      tagChatkitRequest(c, request);
-      const config = c.get('config');
-      const userId = c.var.userId;
-      const requestId = c.get('requestId');
-      const browserGone = browserGoneController(c.req.raw);
-      logEvent('info', 'chatkit_request', { request_id: requestId, type: request.type, user_id: userId });
+  return new Hono<AppEnv>().post('/api/chatkit', requireUser(), rateLimit('api', 'user'), async (c) => {
+    await assertChatkitVariant(c, c.var.userId);
+    const request = parseChatkitRequest(await readJsonBody(c));
+    tagChatkitRequest(c, request);
+    const config = c.get('config');
+    const userId = c.var.userId;
+    const requestId = c.get('requestId');
+    const browserGone = browserGoneController(c.req.raw);
+    logEvent('info', 'chatkit_request', { request_id: requestId, type: request.type, user_id: userId });
 
-      const ctx: ChatkitContext = {
-        client: new OriginClient({
-          originUrl: config.originUrl,
-          userId,
-          requestId,
-          timeoutMs: config.originTimeoutMs,
-          limits: config.originLimits,
-          signal: browserGone.signal,
-          originRequestHeaders: originRequestHeaders(c),
-        }),
+    const ctx: ChatkitContext = {
+      client: new OriginClient({
+        originUrl: config.originUrl,
         userId,
         requestId,
-        browserGone,
-        originStreaming: options.originStreaming ?? true,
-      };
-      // Every protocol request counts as an API call (above); a turn that runs the assistant (a
-      // streaming type) also counts under `chat`, like `/api/v1/chat`, and so does a widget action
-      // answered as JSON (`threads.sync_custom_action`): it changes tasks like a turn does.
-      // Opening history alone is not a chat.
-      if (isStreamingRequestType(request.type) || request.type === 'threads.sync_custom_action') await enforceRateLimit(c, 'chat', 'user');
-      return handleChatkitRequest(ctx, request);
-    },
-  );
+        timeoutMs: config.originTimeoutMs,
+        limits: config.originLimits,
+        signal: browserGone.signal,
+        originRequestHeaders: originRequestHeaders(c),
+      }),
+      userId,
+      requestId,
+      browserGone,
+      originStreaming: options.originStreaming ?? true,
+    };
+    // Every protocol request counts as an API call (above); a turn that runs the assistant (a
+    // streaming type) also counts under `chat`, like `/api/v1/chat`, and so does a widget action
+    // answered as JSON (`threads.sync_custom_action`): it changes tasks like a turn does.
+    // Opening history alone is not a chat.
+    if (isStreamingRequestType(request.type) || request.type === 'threads.sync_custom_action') await enforceRateLimit(c, 'chat', 'user');
+    return handleChatkitRequest(ctx, request);
+  });
 }
 
 export const chatkitRoutes = createChatkitRoutes();

@@ -28,9 +28,7 @@ function forwardablePath<E extends AppEnv>(c: Context<E>, prefix: string): strin
 export const apiV1Routes = new Hono<AppEnv>()
   .use('/api/v1/*', requireUser(), rateLimit('api', 'user'))
   .use('/api/v1/chat/*', rateLimit('chat', 'user'))
-  .all('/api/v1/*', (c) =>
-    proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.var.userId } }),
-  );
+  .all('/api/v1/*', (c) => proxyToOrigin(c, { pathAndQuery: forwardablePath(c, API_PREFIX), setHeaders: { 'x-user-id': c.var.userId } }));
 
 /**
  * `/api/auth/*`: Better Auth on the origin, same-origin for the browser, cookies intact.

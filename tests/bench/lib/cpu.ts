@@ -41,7 +41,9 @@ function commandLine(pid: number): string {
 export function snapshotCpu(groups: Map<number, string>, label: (prefix: string, cmdline: string) => string): ProcessCpu[] {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
   } catch {
     return [];
   }

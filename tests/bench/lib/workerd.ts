@@ -92,7 +92,10 @@ export function writeWorkerdConfig(spec: WorkerdSpec): string {
   const services = ['(name = "main", worker = .mainWorker)', '(name = "net", network = (allow = ["public", "private", "local"]))'];
   let extra = '';
   if (spec.appBindings) {
-    writeFileSync(join(spec.dir, 'kv.js'), KV_SERVICE.replace('SEED_PLACEHOLDER', () => JSON.stringify(JSON.stringify(spec.appBindings!.flags))));
+    writeFileSync(
+      join(spec.dir, 'kv.js'),
+      KV_SERVICE.replace('SEED_PLACEHOLDER', () => JSON.stringify(JSON.stringify(spec.appBindings!.flags))),
+    );
     bindings.push('(name = "FLAGS", kvNamespace = "kv")', '(name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject")');
     services.push('(name = "kv", worker = .kvWorker)');
     extra = `  durableObjectNamespaces = [ (className = "RateLimiterObject", uniqueKey = "calm-orbit-bench-rate-limiter", enableSql = true) ],
@@ -136,7 +139,12 @@ export interface RunningWorkerd {
 export function startWorkerd(root: string, spec: WorkerdSpec, label: string, extraArgs: string[] = []): RunningWorkerd {
   const config = writeWorkerdConfig(spec);
   const logFile = join(spec.dir, 'stdout.log');
-  const child = spawnChild(label, '/bin/sh', ['-c', 'config="$1"; log="$2"; shift 2; exec "$0" serve "$config" --experimental "$@" >"$log"', workerdBinary(root), config, logFile, ...extraArgs], { cwd: spec.dir });
+  const child = spawnChild(
+    label,
+    '/bin/sh',
+    ['-c', 'config="$1"; log="$2"; shift 2; exec "$0" serve "$config" --experimental "$@" >"$log"', workerdBinary(root), config, logFile, ...extraArgs],
+    { cwd: spec.dir },
+  );
   return {
     child,
     url: `http://127.0.0.1:${spec.port}`,
@@ -206,4 +214,3 @@ export async function coldStart(root: string, spec: WorkerdSpec, path: string, h
     await child.stop();
   }
 }
-

@@ -33,12 +33,17 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
   const args = ['dev'];
   if (options.config) args.push('--config', options.config);
   args.push(
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--inspector-port', '0',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--inspector-port',
+    '0',
     '--show-interactive-dev-session=false',
-    '--log-level', options.logLevel ?? 'warn',
-    '--persist-to', options.persistTo,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    '--persist-to',
+    options.persistTo,
   );
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
   args.push(...(options.extraArgs ?? []));

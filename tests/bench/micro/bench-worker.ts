@@ -298,7 +298,15 @@ const handlers: Record<string, Handler> = {
     const aggregator = new SignalAggregator();
     const outcomes = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
     const result = await timeLoop((i) => {
-      const signal: Signal = { type: 'call', variant: i & 1 ? 'chatkit' : 'legacy', mode: 'backend', route: 'turn', outcome: outcomes[i % outcomes.length]!, ttftMs: 40 + (i & 255), durationMs: 400 + (i & 1023) };
+      const signal: Signal = {
+        type: 'call',
+        variant: i & 1 ? 'chatkit' : 'legacy',
+        mode: 'backend',
+        route: 'turn',
+        outcome: outcomes[i % outcomes.length]!,
+        ttftMs: 40 + (i & 255),
+        durationMs: 400 + (i & 1023),
+      };
       aggregator.add(Date.now(), signal.variant, countersOf(signal));
       if (aggregator.size > 4000) aggregator.drain();
     }, params);

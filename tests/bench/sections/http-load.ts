@@ -87,7 +87,15 @@ async function originStats(url: string | undefined): Promise<OriginStats | null>
   }
 }
 
-async function runOnce(target: Target, connections: number, durationS: number, headers: Record<string, string>, tokens: string[], cpuSnapshot?: () => ProcessCpu[], statsUrl?: string) {
+async function runOnce(
+  target: Target,
+  connections: number,
+  durationS: number,
+  headers: Record<string, string>,
+  tokens: string[],
+  cpuSnapshot?: () => ProcessCpu[],
+  statsUrl?: string,
+) {
   const statsBefore = await originStats(statsUrl);
   const latencies = new Samples();
   const authorizations = (target.tokens ?? tokens).map((token) => `Bearer ${token}`);

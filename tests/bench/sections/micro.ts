@@ -124,7 +124,9 @@ async function runSuite(url: string, label: string, options: MicroOptions, bridg
       if (name === 'clock') suite.clock = body as unknown as MicroSuite['clock'];
       else suite.loops[name] = body as unknown as MicroLoop;
       if (name === 'flags') suite.flags = body as unknown as MicroSuite['flags'];
-      options.log(`  ${label.padEnd(13)} ${name.padEnd(16)} ${body.perOpMs === undefined ? JSON.stringify(body) : `${(body.perOpMs * 1000).toFixed(2)} µs/op`}`);
+      options.log(
+        `  ${label.padEnd(13)} ${name.padEnd(16)} ${body.perOpMs === undefined ? JSON.stringify(body) : `${(body.perOpMs * 1000).toFixed(2)} µs/op`}`,
+      );
     } catch (err) {
       suite.errors[name] = err instanceof Error ? err.message : String(err);
       options.log(`  ${label.padEnd(13)} ${name.padEnd(16)} FAILED: ${suite.errors[name]}`);
@@ -143,21 +145,33 @@ export async function runMicro(options: MicroOptions): Promise<MicroResults> {
   let quiet: Child | null = null;
   try {
     const quietPort = await getFreePort();
-    quiet = spawnChild('micro worker, inspector off', join(options.root, 'node_modules', '.bin', 'tsx'), [join(options.root, 'tests/bench/servers/worker-no-inspector.ts')], {
-      cwd: options.root,
-      env: {
-        ...process.env,
-        BENCH_ROOT: options.root,
-        BENCH_CONFIG: config,
-        BENCH_WORKER_PORT: String(quietPort),
-        BENCH_PERSIST_TO: join(options.tmp, 'micro-quiet-state'),
-        BENCH_WORKER_VARS: JSON.stringify(options.vars),
-        WRANGLER_SEND_METRICS: 'false',
+    quiet = spawnChild(
+      'micro worker, inspector off',
+      join(options.root, 'node_modules', '.bin', 'tsx'),
+      [join(options.root, 'tests/bench/servers/worker-no-inspector.ts')],
+      {
+        cwd: options.root,
+        env: {
+          ...process.env,
+          BENCH_ROOT: options.root,
+          BENCH_CONFIG: config,
+          BENCH_WORKER_PORT: String(quietPort),
+          BENCH_PERSIST_TO: join(options.tmp, 'micro-quiet-state'),
+          BENCH_WORKER_VARS: JSON.stringify(options.vars),
+          WRANGLER_SEND_METRICS: 'false',
+        },
       },
-    });
+    );
     const quietChild = quiet;
     const [running, quietReady] = await Promise.all([
-      startWranglerDev({ root: options.root, config, port: await getFreePort(), persistTo: join(options.tmp, 'micro-state'), vars: options.vars, logLevel: options.logLevel }),
+      startWranglerDev({
+        root: options.root,
+        config,
+        port: await getFreePort(),
+        persistTo: join(options.tmp, 'micro-state'),
+        vars: options.vars,
+        logLevel: options.logLevel,
+      }),
       waitForHttp(`http://127.0.0.1:${quietPort}/healthz`, quietChild, 'the micro worker with the inspector off', 120_000).then(
         () => true,
         (err: unknown) => {

@@ -180,10 +180,12 @@ export async function profileWorker(options: ProfileOptions): Promise<ProfileSum
       }
       const requests = await work();
       const profiles = await Promise.all(sessions.map((session) => session.send<{ profile: CpuProfile }>('Profiler.stop').then((r) => r.profile)));
-      if (process.env.BENCH_PROFILE_DUMP) writeFileSync(join(process.env.BENCH_PROFILE_DUMP, `${workload.split(' ')[1]!.replace(/\W/g, '_')}.cpuprofile`), JSON.stringify(profiles[0]));
+      if (process.env.BENCH_PROFILE_DUMP)
+        writeFileSync(join(process.env.BENCH_PROFILE_DUMP, `${workload.split(' ')[1]!.replace(/\W/g, '_')}.cpuprofile`), JSON.stringify(profiles[0]));
       const summary = summarise(profiles, moduleOf, requests, workload);
       log(`  ${workload}: ${summary.cpuUsPerRequest} µs sampled CPU per request over ${requests} requests`);
-      for (const entry of summary.byModule.slice(0, 8)) log(`    ${String(entry.us).padStart(8)} µs  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.name}`);
+      for (const entry of summary.byModule.slice(0, 8))
+        log(`    ${String(entry.us).padStart(8)} µs  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.name}`);
       return summary;
     };
 
@@ -208,7 +210,10 @@ export async function profileWorker(options: ProfileOptions): Promise<ProfileSum
       url: `${worker.url}/api/chatkit`,
       method: 'POST',
       headers: { authorization: authorizations[0]!, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } } }),
+      body: JSON.stringify({
+        type: 'threads.create',
+        params: { input: { content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } },
+      }),
       isFirst: () => false,
       isLast: () => false,
     };

@@ -128,7 +128,12 @@ export interface WorkerBundle {
   contributors: { name: string; bytes: number }[];
 }
 
-async function dryRun(root: string, outDir: string, assetsDir: string, extra: string[]): Promise<{ bytes: number; gzipBytes: number; wranglerSays: string | null }> {
+async function dryRun(
+  root: string,
+  outDir: string,
+  assetsDir: string,
+  extra: string[],
+): Promise<{ bytes: number; gzipBytes: number; wranglerSays: string | null }> {
   const { stdout, stderr } = await run(
     join(root, 'node_modules', '.bin', 'wrangler'),
     ['deploy', '--dry-run', '--outdir', outDir, '--assets', assetsDir, ...extra],
@@ -173,7 +178,13 @@ export async function measureWorkerBundle(root: string, tmp: string, assetsDir: 
       if (!name.endsWith('.js')) continue;
       for (const [input, info] of Object.entries(output.inputs ?? {})) {
         const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-        const key = pkg ?? input.replace(/^(\.\.\/)+/, '').split('/').slice(0, 2).join('/');
+        const key =
+          pkg ??
+          input
+            .replace(/^(\.\.\/)+/, '')
+            .split('/')
+            .slice(0, 2)
+            .join('/');
         contributors.set(key, (contributors.get(key) ?? 0) + info.bytesInOutput);
       }
     }
@@ -184,6 +195,9 @@ export async function measureWorkerBundle(root: string, tmp: string, assetsDir: 
     minifyConfigured,
     ...plain,
     minified,
-    contributors: [...contributors].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 12),
+    contributors: [...contributors]
+      .map(([name, bytes]) => ({ name, bytes }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 12),
   };
 }

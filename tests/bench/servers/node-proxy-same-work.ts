@@ -40,7 +40,10 @@ const rateLimitHeaders = (verdict: WindowVerdict, now = Date.now()): Record<stri
 type Vars = { Variables: { requestId: string; userId?: string } };
 const app = new Hono<Vars>();
 const fail = (requestIdValue: string, status: 401 | 429, code: string, message: string, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ error: { code, message, request_id: requestIdValue } }), { status, headers: { 'content-type': 'application/json', ...headers } });
+  new Response(JSON.stringify({ error: { code, message, request_id: requestIdValue } }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
 app.use(async (c, next) => {
@@ -71,7 +74,13 @@ app.all('/api/v1/*', async (c) => {
   if (!token) return fail(id, 401, 'unauthorized', 'Sign in first: a Bearer access token is required.');
   let userId: string;
   try {
-    const { payload } = await jwtVerify(token, jwks, { issuer, audience, algorithms: ['EdDSA', 'ES256', 'RS256'], requiredClaims: ['exp', 'sub'], clockTolerance: 30 });
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer,
+      audience,
+      algorithms: ['EdDSA', 'ES256', 'RS256'],
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: 30,
+    });
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no sub');
     userId = payload.sub;
   } catch {
@@ -81,7 +90,10 @@ app.all('/api/v1/*', async (c) => {
 
   const key = `api:user:${userId}`;
   let counts = windows.get(key);
-  if (!counts) windows.set(key, (counts = emptyWindowCounts()));
+  if (!counts) {
+    counts = emptyWindowCounts();
+    windows.set(key, counts);
+  }
   const verdict = consumeSlidingWindow(counts, rule.limit, rule.windowMs, Date.now());
   if (!verdict.success) return fail(id, 429, 'rate_limited', 'Too many requests.', rateLimitHeaders(verdict));
 

@@ -5,7 +5,15 @@
  * `window.__chatkitProtocol`. One set of schemas for the worker, its tests and the stand-in.
  */
 import * as v from 'valibot';
-import { EmptyResponseSchema, SyncCustomActionResponseSchema, ThreadItemPageSchema, ThreadPageSchema, ThreadSchema, ThreadStreamEventSchema, ThreadWithoutItemsSchema } from '../../../shared/chatkit';
+import {
+  EmptyResponseSchema,
+  SyncCustomActionResponseSchema,
+  ThreadItemPageSchema,
+  ThreadPageSchema,
+  ThreadSchema,
+  ThreadStreamEventSchema,
+  ThreadWithoutItemsSchema,
+} from '../../../shared/chatkit';
 
 const schemas = {
   event: ThreadStreamEventSchema,

@@ -37,7 +37,8 @@
  * threads repeated across pages are errors too.
  */
 (() => {
-  const record = (window.__chatkitStandin = { options: null, secrets: [], requests: [], events: [], errors: [], protocolErrors: [] });
+  const record = { options: null, secrets: [], requests: [], events: [], errors: [], protocolErrors: [] };
+  window.__chatkitStandin = record;
   /** One thread or item per page, so that following `after` is exercised on every listing. */
   const PAGE_SIZE = 1;
 
@@ -59,7 +60,11 @@
   };
 
   const textOf = (item) => {
-    if (item.type === 'user_message') return item.content.filter((p) => p.type === 'input_text').map((p) => p.text).join('');
+    if (item.type === 'user_message')
+      return item.content
+        .filter((p) => p.type === 'input_text')
+        .map((p) => p.text)
+        .join('');
     if (item.type === 'assistant_message') return item.content.map((p) => p.text).join('');
     if (item.type === 'workflow') return item.workflow.tasks.map((t) => t.title || t.content || '').join(' · ');
     if (item.type === 'widget') return item.copy_text || '';
@@ -74,7 +79,9 @@
    * `onAction(action)` runs for a Button's or ListViewItem's `onClickAction`.
    */
   const drawWidget = (component, onAction) => {
-    const el = document.createElement(component.type === 'Button' ? 'button' : component.type === 'ListView' ? 'ul' : component.type === 'ListViewItem' ? 'li' : 'div');
+    const el = document.createElement(
+      component.type === 'Button' ? 'button' : component.type === 'ListView' ? 'ul' : component.type === 'ListViewItem' ? 'li' : 'div',
+    );
     el.dataset.widget = component.type;
     if (component.key) el.dataset.widgetKey = component.key;
     const children = Array.isArray(component.children) ? component.children : [];
@@ -181,7 +188,9 @@
         case 'thread.item.done': {
           const item = this.items.get(event.item.id);
           if (item && item.state !== 'open') protocolError(`${at}: item ${event.item.id} done while ${item.state}`);
-          if (item) for (const [index, state] of item.parts) if (state === 'open') protocolError(`${at}: item ${event.item.id} done before content_part.done of part ${index}`);
+          if (item)
+            for (const [index, state] of item.parts)
+              if (state === 'open') protocolError(`${at}: item ${event.item.id} done before content_part.done of part ${index}`);
           this.items.set(event.item.id, { type: event.item.type, state: 'done', parts: item ? item.parts : new Map() });
           if (event.item.type === 'assistant_message') this.answered = true;
           break;
@@ -230,7 +239,8 @@
     }
 
     end() {
-      for (const [id, item] of this.items) if (item.state === 'open') protocolError(`${this.requestType}: the stream ended without thread.item.done for ${item.type} ${id}`);
+      for (const [id, item] of this.items)
+        if (item.state === 'open') protocolError(`${this.requestType}: the stream ended without thread.item.done for ${item.type} ${id}`);
     }
   }
 
@@ -396,8 +406,7 @@
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           if (!/^data: [^\n]+$/.test(frame)) {
@@ -455,7 +464,8 @@
           const update = event.update;
           if (!item) break; // already a protocol error
           if (update.type === 'assistant_message.content_part.added') item.content[update.content_index] = update.content;
-          if (update.type === 'assistant_message.content_part.text_delta' && item.content[update.content_index]) item.content[update.content_index].text += update.delta;
+          if (update.type === 'assistant_message.content_part.text_delta' && item.content[update.content_index])
+            item.content[update.content_index].text += update.delta;
           if (update.type === 'assistant_message.content_part.done') item.content[update.content_index] = update.content;
           if (update.type === 'workflow.task.added' || update.type === 'workflow.task.updated') item.workflow.tasks[update.task_index] = update.task;
           this.upsert(item);
@@ -554,8 +564,10 @@
         const items = await this.allPages('items.list', { thread_id: threadId, order: 'asc' }, 'itemPage');
         const first = thread.items.data.map((item) => item.id);
         const listed = items.slice(0, first.length).map((item) => item.id);
-        if (JSON.stringify(listed) !== JSON.stringify(first)) protocolError(`items.list ${JSON.stringify(listed)} disagrees with threads.get_by_id ${JSON.stringify(first)}`);
-        if (!thread.items.has_more && items.length !== first.length) protocolError(`items.list has ${items.length} items, threads.get_by_id said ${first.length} and no more`);
+        if (JSON.stringify(listed) !== JSON.stringify(first))
+          protocolError(`items.list ${JSON.stringify(listed)} disagrees with threads.get_by_id ${JSON.stringify(first)}`);
+        if (!thread.items.has_more && items.length !== first.length)
+          protocolError(`items.list has ${items.length} items, threads.get_by_id said ${first.length} and no more`);
         for (const item of items) this.upsert(item);
       });
       this.emit('chatkit.thread.load.end', { threadId });

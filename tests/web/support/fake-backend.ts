@@ -164,7 +164,7 @@ export class FakeBackend {
     const isRequest = input instanceof Request;
     const url = new URL(isRequest ? input.url : String(input), window.location.origin);
     const headers = new Headers(isRequest ? input.headers : undefined);
-    new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
+    for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
     let body: string | null = null;
     if (typeof init?.body === 'string') body = init.body;
     else if (isRequest && input.body) body = await input.clone().text();

@@ -49,10 +49,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
 }
 
 /** Reads a 2xx JSON body and validates it against `schema`; anything else throws. */
-export async function readJson<TSchema extends v.GenericSchema>(
-  response: Response,
-  schema: TSchema,
-): Promise<v.InferOutput<TSchema>> {
+export async function readJson<TSchema extends v.GenericSchema>(response: Response, schema: TSchema): Promise<v.InferOutput<TSchema>> {
   if (!response.ok) throw await readApiError(response);
   let body: unknown;
   try {

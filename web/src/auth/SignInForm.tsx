@@ -5,9 +5,7 @@ import { fieldText, useAuthForm } from './use-auth-form';
 
 export function SignInForm() {
   const session = useAuthSession();
-  const { pending, error, onSubmit } = useAuthForm((form) =>
-    session.signIn({ email: fieldText(form, 'email'), password: String(form.get('password') ?? '') }),
-  );
+  const { pending, error, onSubmit } = useAuthForm((form) => session.signIn({ email: fieldText(form, 'email'), password: String(form.get('password') ?? '') }));
 
   return (
     <form className="auth-form" onSubmit={onSubmit} aria-busy={pending} data-testid="sign-in-form">

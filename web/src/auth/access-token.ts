@@ -2,7 +2,6 @@ import * as v from 'valibot';
 import { TokenResponseSchema } from '../../../shared/auth';
 import { readAccessTokenClaims, type AccessTokenClaims } from './jwt-claims';
 
-
 const TOKEN_URL = '/api/auth/token';
 /** Refresh this long before `exp`, so a request never leaves with an almost-expired token. */
 export const REFRESH_LEAD_MS = 60_000;

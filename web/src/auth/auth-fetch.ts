@@ -18,7 +18,7 @@ export interface AuthFetchDeps {
  */
 export function withBearer(input: RequestInfo | URL, init: RequestInit | undefined, token: string | null): Headers {
   const headers = new Headers(input instanceof Request ? input.headers : undefined);
-  new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
+  for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
   if (token) headers.set('Authorization', `Bearer ${token}`);
   return headers;
 }

@@ -9,10 +9,7 @@ export interface SignedInUser {
   email: string | null;
 }
 
-export type AuthState =
-  | { status: 'loading' }
-  | { status: 'signed-out'; notice: string | null }
-  | { status: 'signed-in'; user: SignedInUser };
+export type AuthState = { status: 'loading' } | { status: 'signed-out'; notice: string | null } | { status: 'signed-in'; user: SignedInUser };
 
 export type AuthResult = { ok: true } | { ok: false; message: string };
 

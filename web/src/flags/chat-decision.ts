@@ -5,11 +5,7 @@ import { FlagsResponseSchema, type FlagsResponse } from '../../../shared/flags';
 export type ChatkitConfig = FlagsResponse['chatkit'];
 
 /** Why ChatKit was chosen but could not be shown; each ends in the legacy chat. */
-export type ChatkitUnavailableReason =
-  | 'chatkit_script_failed'
-  | 'chatkit_disabled'
-  | 'chatkit_not_configured'
-  | 'chatkit_failed';
+export type ChatkitUnavailableReason = 'chatkit_script_failed' | 'chatkit_disabled' | 'chatkit_not_configured' | 'chatkit_failed';
 
 /**
  * What the ChatKit page hands over when it steps aside mid-session: the conversation it had open
@@ -34,10 +30,8 @@ export type ChatDecision =
   | { variant: 'chatkit'; reason: VariantReason; chatkit: ChatkitConfig }
   | { variant: 'legacy'; reason: VariantReason; notice: string | null; handoff?: ChatHandoff };
 
-export const CHATKIT_FALLBACK_NOTICE =
-  "The new chat couldn't load, so you're in the classic chat. Your conversations and tasks are all here.";
-export const CHATKIT_SWITCHED_OFF_NOTICE =
-  "The new chat was switched off for now, so you're in the classic chat. Your conversations and tasks are all here.";
+export const CHATKIT_FALLBACK_NOTICE = "The new chat couldn't load, so you're in the classic chat. Your conversations and tasks are all here.";
+export const CHATKIT_SWITCHED_OFF_NOTICE = "The new chat was switched off for now, so you're in the classic chat. Your conversations and tasks are all here.";
 export const HANDOFF_SENT_NOTICE = 'Your message was sent from here.';
 
 /** The short, dismissible notice the legacy chat shows after ChatKit stepped aside. */

@@ -2,14 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { recordTelemetry } from '../telemetry/telemetry-client';
 import { useAuthFetch } from '../auth/auth-context';
 import { conversationIdFromPath } from '../chat/chat-route';
-import {
-  FLAGS_UNAVAILABLE,
-  decideChat,
-  fallbackNotice,
-  loadFlags,
-  type ChatDecision,
-  type ChatkitUnavailable,
-} from './chat-decision';
+import { FLAGS_UNAVAILABLE, decideChat, fallbackNotice, loadFlags, type ChatDecision, type ChatkitUnavailable } from './chat-decision';
 
 export interface ChatDecisionState {
   /** `null` while `/api/flags` is being asked. */
@@ -57,9 +50,7 @@ export function useChatDecision(userKey: string): ChatDecisionState {
       recordTelemetry({ type: 'chatkit_fallback', reason });
     }
     setDecision((now) =>
-      now?.variant === 'chatkit'
-        ? { variant: 'legacy', reason, notice: fallbackNotice(reason, handoff), ...(handoff ? { handoff } : {}) }
-        : now,
+      now?.variant === 'chatkit' ? { variant: 'legacy', reason, notice: fallbackNotice(reason, handoff), ...(handoff ? { handoff } : {}) } : now,
     );
   }, []);
 

@@ -62,9 +62,7 @@ export function TaskPanel() {
         </p>
       )}
 
-      {error !== null && (
-        <InlineError onRetry={reload}>Couldn't load your tasks. {describeError(error)}</InlineError>
-      )}
+      {error !== null && <InlineError onRetry={reload}>Couldn't load your tasks. {describeError(error)}</InlineError>}
 
       {toggleError && <InlineError>{toggleError}</InlineError>}
 
@@ -81,12 +79,7 @@ export function TaskPanel() {
       {tasks && tasks.length > 0 && (
         <ul className="task-list" aria-label="Tasks">
           {openFirst(tasks).map((task) => (
-            <li
-              key={task.id}
-              className={task.completed ? 'task-item task-item--done' : 'task-item'}
-              data-testid="task-item"
-              data-completed={task.completed}
-            >
+            <li key={task.id} className={task.completed ? 'task-item task-item--done' : 'task-item'} data-testid="task-item" data-completed={task.completed}>
               <button
                 className="task-check"
                 type="button"

@@ -16,16 +16,7 @@ interface ConfirmDialogProps {
  * A modal question for destructive actions. Focus starts on Cancel (the safe choice), stays inside
  * the dialog (Tab cycles), Escape cancels, and focus returns to what opened it when it closes.
  */
-export function ConfirmDialog({
-  title,
-  message,
-  confirmLabel,
-  busy = false,
-  error,
-  returnFocusTo,
-  onConfirm,
-  onCancel,
-}: ConfirmDialogProps) {
+export function ConfirmDialog({ title, message, confirmLabel, busy = false, error, returnFocusTo, onConfirm, onCancel }: ConfirmDialogProps) {
   const titleId = useId();
   const messageId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -60,6 +51,8 @@ export function ConfirmDialog({
   }
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a click on the backdrop is a mouse shortcut; Escape and the buttons are the keyboard way
+    // biome-ignore lint/a11y/useKeyWithClickEvents: Escape already closes the dialog (handled on the dialog)
     <div className="dialog-backdrop" onClick={busy ? undefined : onCancel}>
       <div
         ref={dialogRef}

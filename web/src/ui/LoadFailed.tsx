@@ -2,9 +2,7 @@
 export function LoadFailed({ what }: { what: string }) {
   return (
     <div className="load-failed" role="alert" data-testid="load-failed">
-      <p>
-        {what} couldn't be loaded. Check your connection, then reload the page.
-      </p>
+      <p>{what} couldn't be loaded. Check your connection, then reload the page.</p>
       <button className="button button--primary" type="button" onClick={() => window.location.reload()}>
         Reload
       </button>

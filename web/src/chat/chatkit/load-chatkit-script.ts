@@ -27,10 +27,7 @@ function injectScript(src: string, timeoutMs: number): Promise<void> {
     };
     // One clock for both steps: the download and the element's definition (a CDN answering with
     // something that never defines <openai-chatkit> must not leave an empty box forever).
-    const timer = setTimeout(
-      () => settle(new Error(`The ChatKit script did not load within ${timeoutMs / 1000} seconds.`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => settle(new Error(`The ChatKit script did not load within ${timeoutMs / 1000} seconds.`)), timeoutMs);
     script.addEventListener('load', () => {
       customElements.whenDefined(CHATKIT_ELEMENT).then(() => settle(null), settle);
     });
@@ -50,7 +47,10 @@ function injectScript(src: string, timeoutMs: number): Promise<void> {
 export function loadChatKitScript({
   src = chatKitScriptUrl(),
   timeoutMs = CHATKIT_SCRIPT_TIMEOUT_MS,
-}: { src?: string; timeoutMs?: number } = {}): Promise<void> {
+}: {
+  src?: string;
+  timeoutMs?: number;
+} = {}): Promise<void> {
   if (customElements.get(CHATKIT_ELEMENT)) return Promise.resolve();
   loading ??= injectScript(src, timeoutMs).catch((error: unknown) => {
     loading = null;

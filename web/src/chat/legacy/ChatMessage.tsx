@@ -16,7 +16,7 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
       <div className="message-bubble">
         {content}
         {streaming && !content && (
-          <span className="typing" aria-label="The assistant is writing">
+          <span className="typing" role="status" aria-label="The assistant is writing">
             <span />
             <span />
             <span />
@@ -31,9 +31,7 @@ export function ChatMessage({ message }: { message: ChatMessageView }) {
       {tools.length > 0 && (
         // Issue 18: under the "Used: …" line, the tasks the tools touched, with the widget's controls.
         <TaskList tasks={message.tasks}>
-          <p className="message-tools">
-            Used: {[...new Set(tools)].map(describeTool).join(', ')}
-          </p>
+          <p className="message-tools">Used: {[...new Set(tools)].map(describeTool).join(', ')}</p>
         </TaskList>
       )}
       {role === 'assistant' && !streaming && content && <FeedbackButtons />}

@@ -81,6 +81,7 @@ function RenameForm({ conversation, onSave, onDone }: RenameFormProps) {
           if (event.key === 'Escape') onDone();
         }}
         disabled={saving}
+        // biome-ignore lint/a11y/noAutofocus: the field appears because the user just chose Rename
         autoFocus
         data-testid="rename-input"
       />
@@ -100,17 +101,7 @@ function RenameForm({ conversation, onSave, onDone }: RenameFormProps) {
 }
 
 /** Past conversations: pick one, start a new one, rename one, or delete one (after a confirmation). */
-export function ChatSidebar({
-  conversations,
-  loading,
-  error,
-  activeConversationId,
-  onSelect,
-  onNewChat,
-  onDelete,
-  onRename,
-  onReload,
-}: ChatSidebarProps) {
+export function ChatSidebar({ conversations, loading, error, activeConversationId, onSelect, onNewChat, onDelete, onRename, onReload }: ChatSidebarProps) {
   const [renamingId, setRenamingId] = useState<number | null>(null);
   const [pendingDelete, setPendingDelete] = useState<{ conversation: Conversation; opener: HTMLElement } | null>(null);
   const [deleting, setDeleting] = useState(false);
@@ -147,20 +138,12 @@ export function ChatSidebar({
 
   return (
     <nav className="chat-sidebar" aria-label="Conversations" data-testid="chat-sidebar">
-      <button
-        ref={newChatRef}
-        className="button button--primary button--block"
-        type="button"
-        onClick={onNewChat}
-        data-testid="new-chat"
-      >
+      <button ref={newChatRef} className="button button--primary button--block" type="button" onClick={onNewChat} data-testid="new-chat">
         <PlusIcon /> New chat
       </button>
       <h2 className="sidebar-title">Recent chats</h2>
 
-      {error !== null && error !== undefined && (
-        <InlineError onRetry={onReload}>Couldn't load your conversations. {describeError(error)}</InlineError>
-      )}
+      {error !== null && error !== undefined && <InlineError onRetry={onReload}>Couldn't load your conversations. {describeError(error)}</InlineError>}
       {conversations === undefined && loading && (
         <ul className="conversation-list" aria-hidden="true">
           {[0, 1, 2].map((row) => (
@@ -182,19 +165,10 @@ export function ChatSidebar({
                 data-conversation-id={conversation.id}
               >
                 {renamingId === conversation.id ? (
-                  <RenameForm
-                    conversation={conversation}
-                    onSave={(next) => onRename(conversation.id, next)}
-                    onDone={() => setRenamingId(null)}
-                  />
+                  <RenameForm conversation={conversation} onSave={(next) => onRename(conversation.id, next)} onDone={() => setRenamingId(null)} />
                 ) : (
                   <>
-                    <button
-                      className="conversation-select"
-                      type="button"
-                      onClick={() => onSelect(conversation.id)}
-                      aria-current={active ? 'page' : undefined}
-                    >
+                    <button className="conversation-select" type="button" onClick={() => onSelect(conversation.id)} aria-current={active ? 'page' : undefined}>
                       <span className="conversation-title">{title}</span>
                       <time className="conversation-time" dateTime={conversation.updated_at}>
                         {formatUpdatedAt(conversation.updated_at)}

@@ -59,6 +59,7 @@ export default function LegacyChatPage({ notice = null, onDismissNotice, handoff
 
   // The URL decides which conversation is open: on load, on a sidebar click, on Back/Forward.
   const { openConversation, startNewChat: resetThread } = thread;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a change of the URL opens something (below)
   useEffect(() => {
     if (route.conversationId === state.conversationId) return;
     if (route.conversationId === null) resetThread();

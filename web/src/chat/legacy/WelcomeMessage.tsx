@@ -9,14 +9,7 @@ export function WelcomeMessage({ onPick, disabled }: { onPick: (prompt: string) 
       <p className="welcome-text">{WELCOME_TEXT}</p>
       <div className="suggestions" role="group" aria-label="Example requests">
         {EXAMPLE_PROMPTS.map((prompt) => (
-          <button
-            key={prompt}
-            className="suggestion"
-            type="button"
-            onClick={() => onPick(prompt)}
-            disabled={disabled}
-            data-testid="suggestion"
-          >
+          <button key={prompt} className="suggestion" type="button" onClick={() => onPick(prompt)} disabled={disabled} data-testid="suggestion">
             {prompt}
           </button>
         ))}

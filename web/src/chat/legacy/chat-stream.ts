@@ -30,7 +30,9 @@ function toChatStreamEvent(event: string, data: string): ChatStreamEvent | null 
     return parseChatStreamEvent(event, data);
   } catch (error) {
     if (!(error instanceof ChatStreamEventError)) throw error;
-    throw new ContractError(error.fault === 'not_json' ? `The "${error.eventName}" event did not carry JSON.` : `Malformed "${error.eventName}" event: ${error.issues}`);
+    throw new ContractError(
+      error.fault === 'not_json' ? `The "${error.eventName}" event did not carry JSON.` : `Malformed "${error.eventName}" event: ${error.issues}`,
+    );
   }
 }
 
@@ -39,11 +41,7 @@ function toChatStreamEvent(event: string, data: string): ChatStreamEvent | null 
  * `done` or `error`). A server that answers plain JSON instead still works: its reply becomes a
  * single `done`. HTTP errors throw an ApiError before anything is yielded.
  */
-export async function* fetchChatTurnEvents(
-  authFetch: AuthFetch,
-  request: ChatTurnRequest,
-  signal?: AbortSignal,
-): AsyncGenerator<ChatStreamEvent> {
+export async function* fetchChatTurnEvents(authFetch: AuthFetch, request: ChatTurnRequest, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
   const body = requestBody(request);
   const response = await authFetch('/api/v1/chat', {
     method: 'POST',
