@@ -18,14 +18,13 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { jwtVerify } from 'jose';
 import { proxySettings, requiredEnv } from './proxy-settings';
 import { PASSED_RESPONSE_HEADERS, FORWARDED_REQUEST_HEADERS } from '../../../shared/proxy-headers';
 import { securityHeaders } from '../../../worker/middleware/security-headers';
 import { parseRule } from '../../../worker/rate-limit/policies';
 import { consumeSlidingWindow, emptyWindowCounts, type WindowCounts, type WindowVerdict } from '../../../worker/rate-limit/sliding-window';
 
-const { port, originUrl, issuer, audience, jwks } = proxySettings();
+const { port, originUrl, verifiedSubject } = proxySettings();
 const rule = parseRule(requiredEnv('BENCH_RATE_LIMIT_API'));
 if (!rule) throw new Error('BENCH_RATE_LIMIT_API must look like "<requests>/<seconds>"');
 const BEARER = /^Bearer ([^\s,]+)$/i;
@@ -72,20 +71,8 @@ app.all('/api/v1/*', async (c) => {
   const id = c.get('requestId');
   const token = BEARER.exec(c.req.header('authorization')?.trim() ?? '')?.[1];
   if (!token) return fail(id, 401, 'unauthorized', 'Sign in first: a Bearer access token is required.');
-  let userId: string;
-  try {
-    const { payload } = await jwtVerify(token, jwks, {
-      issuer,
-      audience,
-      algorithms: ['EdDSA', 'ES256', 'RS256'],
-      requiredClaims: ['exp', 'sub'],
-      clockTolerance: 30,
-    });
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no sub');
-    userId = payload.sub;
-  } catch {
-    return fail(id, 401, 'unauthorized', 'The access token is missing, invalid or expired.');
-  }
+  const userId = await verifiedSubject(token);
+  if (userId === null) return fail(id, 401, 'unauthorized', 'The access token is missing, invalid or expired.');
   c.set('userId', userId);
 
   const key = `api:user:${userId}`;

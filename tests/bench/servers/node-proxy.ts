@@ -11,10 +11,9 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { proxy } from 'hono/proxy';
-import { jwtVerify } from 'jose';
 import { proxySettings } from './proxy-settings';
 
-const { port, originUrl, issuer, audience, jwks } = proxySettings();
+const { port, originUrl, verifiedSubject } = proxySettings();
 const BEARER = /^Bearer ([^\s,]+)$/i;
 const unauthorized = { error: { code: 'unauthorized', message: 'The access token is missing, invalid or expired.' } };
 
@@ -23,20 +22,8 @@ app.get('/healthz', (c) => c.text('ok'));
 app.all('/api/v1/*', async (c) => {
   const token = BEARER.exec(c.req.header('authorization')?.trim() ?? '')?.[1];
   if (!token) return c.json(unauthorized, 401);
-  let userId: string;
-  try {
-    const { payload } = await jwtVerify(token, jwks, {
-      issuer,
-      audience,
-      algorithms: ['EdDSA', 'ES256', 'RS256'],
-      requiredClaims: ['exp', 'sub'],
-      clockTolerance: 30,
-    });
-    if (typeof payload.sub !== 'string' || payload.sub === '') return c.json(unauthorized, 401);
-    userId = payload.sub;
-  } catch {
-    return c.json(unauthorized, 401);
-  }
+  const userId = await verifiedSubject(token);
+  if (userId === null) return c.json(unauthorized, 401);
   const url = new URL(c.req.url);
   return proxy(`${originUrl}${url.pathname}${url.search}`, {
     raw: c.req.raw,

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 /** A variable the bench must have set for this server process. */
 export function requiredEnv(name: string): string {
@@ -13,11 +13,26 @@ export function requiredEnv(name: string): string {
  * fetched once, refetched on an unknown kid at most every 30 s.
  */
 export function proxySettings() {
+  const issuer = requiredEnv('BENCH_ISSUER');
+  const audience = requiredEnv('BENCH_AUDIENCE');
+  const jwks = createRemoteJWKSet(new URL(requiredEnv('BENCH_JWKS_URL')), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
   return {
     port: Number(requiredEnv('BENCH_PROXY_PORT')),
     originUrl: requiredEnv('BENCH_ORIGIN_URL'),
-    issuer: requiredEnv('BENCH_ISSUER'),
-    audience: requiredEnv('BENCH_AUDIENCE'),
-    jwks: createRemoteJWKSet(new URL(requiredEnv('BENCH_JWKS_URL')), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 }),
+    /** The token's `sub` after the checks the worker makes (worker/lib/jwt.ts); null when refused. */
+    async verifiedSubject(token: string): Promise<string | null> {
+      try {
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer,
+          audience,
+          algorithms: ['EdDSA', 'ES256', 'RS256'],
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: 30,
+        });
+        return typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : null;
+      } catch {
+        return null;
+      }
+    },
   };
 }
