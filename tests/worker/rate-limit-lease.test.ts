@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GRANT_SHARE, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter } from '../../worker/rate-limit/lease';
+import { LIMITER_SHARDS, limiterObjectName } from '../../worker/rate-limit/durable-object';
+import { GRANT_SHARE, LEASE_FIRST, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter } from '../../worker/rate-limit/lease';
 import type { LimitOutcome } from '../../worker/rate-limit/limiter';
 import { freezeClock, nextWindowStart } from './rate-limit-suite';
 
@@ -19,18 +20,19 @@ const WINDOW_MS = 60_000;
 let keySeq = 0;
 const uniqueKey = () => `user:lease-test-${Date.now()}-${keySeq++}-${Math.random().toString(36).slice(2)}`;
 
-/** Counts the object calls an isolate makes, by wrapping the real namespace (the calls still go through). */
+/** Counts the object calls an isolate makes and the asks they carry, by wrapping the real namespace (the calls still go through). */
 function countingNamespace() {
-  const counter = { calls: 0 };
+  const counter = { calls: 0, asks: [] as number[] };
   const real = env.RATE_LIMITER;
   const namespace = {
     idFromName: (name: string) => real.idFromName(name),
     get: (id: DurableObjectId) => {
       const stub = real.get(id);
       return {
-        lease: (...args: Parameters<typeof stub.lease>) => {
+        leaseMany: (asks: Parameters<typeof stub.leaseMany>[0]) => {
           counter.calls += 1;
-          return stub.lease(...args);
+          counter.asks.push(asks.length);
+          return stub.leaseMany(asks);
         },
         ping: () => stub.ping(),
       };
@@ -117,15 +119,19 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
     expect(single.counter.calls).toBeLessThan(limit / 2);
   });
 
-  it('asks for one request at a time while a caller is sparse, and grows the batch only while it is spent in time', async () => {
+  it(`makes one call per request while a caller is sparse (asking for ${LEASE_FIRST}), and grows the batch only while it is spent in time`, async () => {
     freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
     const key = uniqueKey();
     const sparse = isolate();
     for (let i = 0; i < 5; i++) {
       await ask(sparse.limiter, key, 1_000);
-      sparse.advance(LEASE_MS + 1); // one request a second or less: never a batch
+      sparse.advance(LEASE_MS + 1); // one request a second or less: its second slot expires unspent
     }
     expect(sparse.counter.calls).toBe(5);
+    // Each call handed the unspent slot back: five requests, five counted, however many were leased.
+    const probe = isolate();
+    const after = await ask(probe.limiter, key, 1_000);
+    expect(after.verdict.remaining).toBeGreaterThanOrEqual(1_000 - 5 - 1 - LEASE_FIRST);
 
     const busy = isolate();
     const busyKey = uniqueKey();
@@ -142,5 +148,58 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
     for (let i = 0; i < limit; i++) expect((await ask(one.limiter, key, limit)).verdict.success).toBe(true);
     // Grants of 2 at most while 16 … 9 were left, then single requests.
     expect(one.counter.calls).toBeGreaterThanOrEqual(limit - GRANT_SHARE / 2);
+  });
+
+  it('sends one call per object at a time: requests that need it meanwhile go together in the next call, each counted for its own key', async () => {
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
+    // Twelve users whose counts live in one object (the same shard).
+    const shard = limiterObjectName('api', uniqueKey());
+    const keys: string[] = [];
+    while (keys.length < 12) {
+      const key = uniqueKey();
+      if (limiterObjectName('api', key) === shard) keys.push(key);
+    }
+    const one = isolate();
+    const verdicts = await Promise.all(keys.map((key) => ask(one.limiter, key, 3)));
+    // The first goes alone, the rest wait for it and go in one call.
+    expect(one.counter.calls).toBeLessThan(keys.length);
+    expect(Math.max(...one.counter.asks)).toBeGreaterThan(1);
+    // Counted apart: every user has its own window of 3, not one shared by the twelve.
+    expect(verdicts.every(({ verdict }) => verdict.success && verdict.remaining === 2)).toBe(true);
+    for (const key of keys) {
+      await ask(one.limiter, key, 3);
+      await ask(one.limiter, key, 3);
+      expect((await ask(one.limiter, key, 3)).verdict.success).toBe(false);
+    }
+  });
+
+  it(`spreads keys over ${LIMITER_SHARDS} objects per policy, the same object for the same key every time`, () => {
+    const names = new Set(Array.from({ length: 400 }, (_, i) => limiterObjectName('chat', `user:spread-${i}`)));
+    expect(names.size).toBe(LIMITER_SHARDS);
+    expect(limiterObjectName('chat', 'user:alice')).toBe(limiterObjectName('chat', 'user:alice'));
+    expect(limiterObjectName('chat', 'user:alice')).toMatch(/^chat:\d+$/);
+  });
+
+  it('an object that never answers holds its queue for one time budget, not for good', async () => {
+    const real = env.RATE_LIMITER;
+    let hangNext = true;
+    const namespace = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => ({
+        leaseMany: (asks: Parameters<ReturnType<typeof real.get>['leaseMany']>[0]) => {
+          if (!hangNext) return real.get(id).leaseMany(asks);
+          hangNext = false;
+          return new Promise<never>(() => undefined);
+        },
+      }),
+    } as unknown as typeof env.RATE_LIMITER;
+    const limiter = new LeasedDurableObjectRateLimiter(namespace, new LeaseBook());
+    const rule = { limit: 10, windowMs: WINDOW_MS };
+    const key = uniqueKey();
+    // The first call hangs: the request gets the fail mode's answer within its budget.
+    expect(await limiter.limit({ policy: 'api', rule, key, timeoutMs: 100 })).toMatchObject({ kind: 'unavailable', reason: 'timeout' });
+    // The object answers again: so does the limiter (the hung call no longer blocks the queue).
+    const third = await limiter.limit({ policy: 'api', rule, key, timeoutMs: 1_000 });
+    expect(third).toMatchObject({ kind: 'decided', verdict: { success: true } });
   });
 });

@@ -176,13 +176,20 @@ export class TokenVerifier {
   }
 }
 
+const encoder = new TextEncoder();
+/** Each key configuration's prefix, built once per parsed config (configs are cached per env). */
+const configPrefixes = new WeakMap<Config['jwt'], string>();
+
 /** The token and the configuration it is checked against, hashed: the raw token is never kept. */
 async function tokenCacheKey(token: string, jwt: Config['jwt']): Promise<string> {
-  const input = new TextEncoder().encode(JSON.stringify([jwt.jwksUrl, jwt.secret, jwt.issuer, jwt.audience, token]));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input));
-  let key = '';
-  for (const byte of digest) key += byte.toString(16).padStart(2, '0');
-  return key;
+  let prefix = configPrefixes.get(jwt);
+  if (prefix === undefined) {
+    prefix = JSON.stringify([jwt.jwksUrl, jwt.secret, jwt.issuer, jwt.audience]);
+    configPrefixes.set(jwt, prefix);
+  }
+  // The prefix is JSON and a compact JWS has no quote or bracket, so no two pairs give one input.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(prefix + token)));
+  return btoa(String.fromCharCode(...digest));
 }
 
 /** The isolate's verifier: its JWKS copies and verified-token cache live as long as the isolate. */

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { requestId as honoRequestId } from 'hono/request-id';
+import { setResponseHeaders } from '../lib/response-headers';
 import type { AppEnv } from '../types';
 
 /**
@@ -13,13 +14,6 @@ export function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) =>
     pickId(c, async () => {
       await next();
-      const id = c.get('requestId');
-      try {
-        c.res.headers.set('X-Request-Id', id);
-      } catch {
-        // Immutable headers (a response passed through untouched): copy it once.
-        c.res = new Response(c.res.body, c.res);
-        c.res.headers.set('X-Request-Id', id);
-      }
+      setResponseHeaders(c, { 'X-Request-Id': c.get('requestId') });
     });
 }

@@ -1,13 +1,14 @@
-import type { RateLimiterObject } from './durable-object';
+import { limiterObjectName, type RateLimiterObject } from './durable-object';
 import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
 
 /** Objects answering `/healthz?deep=1`; never used for counting. */
 const HEALTH_PROBE_NAME = 'health:probe';
 
 /**
- * The embedded backend: the `RATE_LIMITER` Durable Object namespace, one object per
- * `<policy>:<key>` (see `RateLimiterObject` for why that is global and in memory). The same
- * time budget as Upstash applies, so an overloaded object falls under the fail mode too.
+ * The embedded backend without leases, one call per request (the bench's micro-benchmark of a
+ * single count) and the health check: the `RATE_LIMITER` namespace, objects named as
+ * `RateLimiterObject` says. The same time budget as Upstash applies, so an overloaded object
+ * falls under the fail mode too.
  */
 export class DurableObjectRateLimiter implements RateLimiter {
   readonly backend = 'durable-object';
@@ -16,8 +17,8 @@ export class DurableObjectRateLimiter implements RateLimiter {
 
   async limit({ policy, rule, key, timeoutMs }: LimitRequest): Promise<LimitOutcome> {
     try {
-      const stub = this.namespace.get(this.namespace.idFromName(`${policy}:${key}`));
-      const verdict = await withinTime(stub.limit(rule.limit, rule.windowMs), timeoutMs);
+      const stub = this.namespace.get(this.namespace.idFromName(limiterObjectName(policy, key)));
+      const verdict = await withinTime(stub.limit(rule.limit, rule.windowMs, key), timeoutMs);
       if (verdict === TIMED_OUT) return { kind: 'unavailable', reason: 'timeout', detail: `no answer within ${timeoutMs} ms` };
       return { kind: 'decided', verdict };
     } catch (err) {

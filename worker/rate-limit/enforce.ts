@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { ApiError } from '../lib/errors';
 import { logEvent } from '../lib/log';
+import { setResponseHeaders } from '../lib/response-headers';
 import type { AppEnv } from '../types';
 import { ipKey, userKey } from './client-key';
 import { rateLimiterFor, type LimitOutcome, type PolicyName } from './index';
@@ -100,5 +101,5 @@ export async function enforceRateLimit<E extends AppEnv>(c: Context<E>, policy: 
 export function showRateLimitHeaders<E extends AppEnv>(c: Context<E>): void {
   const verdict = c.var.rateLimitVerdict;
   if (!verdict) return;
-  for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) c.header(name, value);
+  setResponseHeaders(c, rateLimitHeaders(verdict));
 }

@@ -1,4 +1,4 @@
-import type { RateLimiterObject } from './durable-object';
+import { limiterObjectName, type LeaseAsk, type RateLimiterObject } from './durable-object';
 import { DurableObjectRateLimiter } from './durable-object-limiter';
 import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
 import { consumeSlidingWindow, type WindowCounts, type WindowVerdict } from './sliding-window';
@@ -12,7 +12,8 @@ import { consumeSlidingWindow, type WindowCounts, type WindowVerdict } from './s
  *
  * Batches only form where they are safe and useful:
  * - a lease grows only while this isolate spends it before it expires (steady traffic from one
- *   caller); a sparse caller asks for one request at a time, exactly as without leases;
+ *   caller); a caller with no live lease asks for `LEASE_FIRST`, and what it did not spend in time
+ *   goes back with its next call;
  * - a grant is at most 1/`GRANT_SHARE` of what is left in the window, so near the limit every
  *   request is counted by the object one by one and the boundary is exact.
  */
@@ -21,6 +22,11 @@ import { consumeSlidingWindow, type WindowCounts, type WindowVerdict } from './s
 export const LEASE_MS = 1_000;
 /** The largest batch one call reserves. */
 export const LEASE_MAX = 16;
+/**
+ * What a caller with no live lease asks for: its own request and the next one, which comes
+ * within the second for anyone using the app (a page load makes several calls).
+ */
+export const LEASE_FIRST = 2;
 /** A grant never exceeds this fraction of what is left: leases vanish near the boundary. */
 export const GRANT_SHARE = 8;
 /** Keys an isolate keeps lease records for; past it, expired records are dropped. */
@@ -94,12 +100,12 @@ export class LeaseBook {
     const lease = this.leases.get(name);
     const returned = this.returns.get(name) ?? [];
     this.returns.delete(name);
-    if (!lease) return { want: 1, returned };
+    if (!lease) return { want: LEASE_FIRST, returned };
     // spend() found nothing to spend: a live lease is used up, and was spent in time: ask for more.
     if (this.now() < lease.expiresAt) return { want: Math.min(LEASE_MAX, lease.granted * 2), returned };
     this.leases.delete(name);
     if (lease.unused > 0) returned.push({ windowStart: lease.windowStart, unused: lease.unused });
-    return { want: Math.max(1, lease.granted - lease.unused), returned };
+    return { want: Math.max(LEASE_FIRST, lease.granted - lease.unused), returned };
   }
 
   /** Unspent slots to hand back with the next call for `name`. */
@@ -114,7 +120,7 @@ export class LeaseBook {
     const now = this.now();
     const expiresAt = Math.min(now + LEASE_MS, verdict.reset);
     const existing = this.leases.get(name);
-    if (existing && existing.windowStart === grant.windowStart && now < existing.expiresAt) {
+    if (existing && existing.unused > 0 && existing.windowStart === grant.windowStart && now < existing.expiresAt) {
       // A concurrent call's lease is still live: one lease, the object's newest count.
       existing.unused += grant.granted - 1;
       existing.granted += grant.granted;
@@ -146,14 +152,30 @@ export class LeaseBook {
 /** The isolate's lease book: module scope lives as long as the isolate. */
 const isolateBook = new LeaseBook();
 
+interface WaitingAsk {
+  ask: LeaseAsk;
+  answer: Promise<LeaseGrant | typeof TIMED_OUT>;
+  resolve: (grant: LeaseGrant | typeof TIMED_OUT) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ObjectQueue {
+  waiting: WaitingAsk[];
+  /** The call in flight to this object, if any; it settles, never rejects. */
+  inFlight: Promise<void> | null;
+}
+
 /**
- * The embedded backend with leases: the `RATE_LIMITER` namespace, one object per
- * `<policy>:<key>` as in `DurableObjectRateLimiter`, which still answers the health check. The
- * time budget and the fail mode apply to lease calls as to single counts.
+ * The embedded backend with leases: the `RATE_LIMITER` namespace, one object per policy and shard
+ * (`limiterObjectName`). An isolate keeps one call per object in flight: requests that need the
+ * object meanwhile wait for it and then go together in the next call (`leaseMany`), so under load
+ * one round trip counts many requests, and alone a request goes at once. The time budget and the
+ * fail mode apply as to single counts; `DurableObjectRateLimiter` answers the health check.
  */
 export class LeasedDurableObjectRateLimiter implements RateLimiter {
   readonly backend = 'durable-object';
   private readonly plain: DurableObjectRateLimiter;
+  private readonly queues = new Map<string, ObjectQueue>();
 
   constructor(
     private readonly namespace: DurableObjectNamespace<RateLimiterObject>,
@@ -163,16 +185,16 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
   }
 
   async limit({ policy, rule, key, timeoutMs }: LimitRequest): Promise<LimitOutcome> {
-    const name = `${policy}:${key}`;
-    const leaseName = `${name}:${rule.limit}/${rule.windowMs}`;
+    const leaseName = `${policy}:${key}:${rule.limit}/${rule.windowMs}`;
     const local = this.book.spend(leaseName);
     if (local) return { kind: 'decided', verdict: local };
     const { want, returned } = this.book.prepare(leaseName);
     try {
-      const stub = this.namespace.get(this.namespace.idFromName(name));
-      const grant = await withinTime(stub.lease(rule.limit, rule.windowMs, want, returned), timeoutMs);
+      const ask: LeaseAsk = { key, limit: rule.limit, windowMs: rule.windowMs, want, returned };
+      const grant = await withinTime(this.askObject(limiterObjectName(policy, key), ask, timeoutMs), timeoutMs);
       // A failed or late call may still have taken the returned slots back: they are not sent
-      // again (the window ends a little stricter, never looser).
+      // again (the window ends a little stricter, never looser). A request that gave up while
+      // waiting for its call is still counted when the call goes: stricter too.
       if (grant === TIMED_OUT) return { kind: 'unavailable', reason: 'timeout', detail: `no answer within ${timeoutMs} ms` };
       return { kind: 'decided', verdict: this.book.record(leaseName, grant) };
     } catch (err) {
@@ -182,5 +204,44 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
 
   check(timeoutMs: number): Promise<LimiterHealth> {
     return this.plain.check(timeoutMs);
+  }
+
+  /** Joins the next call to `name`; the request that finds no call in flight sends it. */
+  private async askObject(name: string, ask: LeaseAsk, timeoutMs: number): Promise<LeaseGrant | typeof TIMED_OUT> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = { waiting: [], inFlight: null };
+      this.queues.set(name, queue);
+    }
+    let resolve!: WaitingAsk['resolve'];
+    let reject!: WaitingAsk['reject'];
+    const answer = new Promise<LeaseGrant | typeof TIMED_OUT>((yes, no) => {
+      resolve = yes;
+      reject = no;
+    });
+    const mine: WaitingAsk = { ask, answer, resolve, reject };
+    queue.waiting.push(mine);
+    while (queue.inFlight) await queue.inFlight;
+    // Nobody took this ask along yet: send it with everyone waiting. The call is made from this
+    // request, whose context stays alive until the answer is back (it waits for its own).
+    if (queue.waiting.includes(mine)) queue.inFlight = this.send(queue, name, queue.waiting.splice(0), timeoutMs);
+    return mine.answer;
+  }
+
+  private async send(queue: ObjectQueue, name: string, batch: WaitingAsk[], timeoutMs: number): Promise<void> {
+    try {
+      const stub = this.namespace.get(this.namespace.idFromName(name));
+      // Bounded, so an object that never answers holds the queue for one time budget, not forever.
+      const grants: LeaseGrant[] | typeof TIMED_OUT = await withinTime(stub.leaseMany(batch.map((waiting) => waiting.ask)), timeoutMs);
+      batch.forEach((waiting, i) => {
+        const grant = grants === TIMED_OUT ? TIMED_OUT : grants[i];
+        if (grant === undefined) waiting.reject(new Error(`the limiter object answered ${batch.length} asks short`));
+        else waiting.resolve(grant);
+      });
+    } catch (err) {
+      for (const waiting of batch) waiting.reject(err);
+    } finally {
+      queue.inFlight = null;
+    }
   }
 }

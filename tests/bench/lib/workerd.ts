@@ -18,6 +18,8 @@ import { spawnChild, type Child } from './processes';
  *   the hot path.
  * - `RATE_LIMITER`: a real Durable Object namespace of the bundle's own `RateLimiterObject`, in
  *   memory (the object keeps its counts in memory anyway).
+ * - `SIGNAL_STORE`: the bundle's `SignalStoreObject` (SQLite in memory), so the rollout signals
+ *   are recorded and flushed in batches as under `npm run dev`.
  */
 
 /** The workerd binary wrangler runs (nested under wrangler when versions differ). */
@@ -96,9 +98,16 @@ export function writeWorkerdConfig(spec: WorkerdSpec): string {
       join(spec.dir, 'kv.js'),
       KV_SERVICE.replace('SEED_PLACEHOLDER', () => JSON.stringify(JSON.stringify(spec.appBindings!.flags))),
     );
-    bindings.push('(name = "FLAGS", kvNamespace = "kv")', '(name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject")');
+    bindings.push(
+      '(name = "FLAGS", kvNamespace = "kv")',
+      '(name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject")',
+      '(name = "SIGNAL_STORE", durableObjectNamespace = "SignalStoreObject")',
+    );
     services.push('(name = "kv", worker = .kvWorker)');
-    extra = `  durableObjectNamespaces = [ (className = "RateLimiterObject", uniqueKey = "calm-orbit-bench-rate-limiter", enableSql = true) ],
+    extra = `  durableObjectNamespaces = [
+    (className = "RateLimiterObject", uniqueKey = "calm-orbit-bench-rate-limiter", enableSql = true),
+    (className = "SignalStoreObject", uniqueKey = "calm-orbit-bench-signal-store", enableSql = true),
+  ],
   durableObjectStorage = (inMemory = void),
 `;
   }
