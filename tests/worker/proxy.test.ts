@@ -89,6 +89,16 @@ describe('what the origin receives on /api/v1/*', () => {
     expect(echo.headers['x-request-id']).toBe(id);
   });
 
+  it('keeps an X-Request-Id of up to 128 characters and replaces a longer one', async () => {
+    const longest = 'a'.repeat(128);
+    const kept = await call('/api/v1/__test/echo', { headers: { ...(await authed()), 'x-request-id': longest } });
+    await kept.body?.cancel();
+    expect(kept.headers.get('x-request-id')).toBe(longest);
+    const replaced = await call('/api/v1/__test/echo', { headers: { ...(await authed()), 'x-request-id': `${longest}a` } });
+    await replaced.body?.cancel();
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('drops hop-by-hop headers both ways', async () => {
     const res = await call('/api/v1/__test/echo', {
       headers: { ...(await authed()), te: 'trailers', 'x-hop': 'secret', connection: 'x-hop', 'keep-alive': 'timeout=99', upgrade: 'websocket' },

@@ -188,8 +188,9 @@ async function tokenCacheKey(token: string, jwt: Config['jwt']): Promise<string>
     configPrefixes.set(jwt, prefix);
   }
   // The prefix is JSON and a compact JWS has no quote or bracket, so no two pairs give one input.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(prefix + token)));
-  return btoa(String.fromCharCode(...digest));
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(prefix + token));
+  // The 32 bytes as 16 UTF-16 code units: a Map key, never shown anywhere.
+  return String.fromCharCode(...new Uint16Array(digest));
 }
 
 /** The isolate's verifier: its JWKS copies and verified-token cache live as long as the isolate. */

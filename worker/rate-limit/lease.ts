@@ -160,6 +160,8 @@ interface WaitingAsk {
 }
 
 interface ObjectQueue {
+  /** The object's id: a plain value, derived once (a stub is made per call, in the caller's request). */
+  id: DurableObjectId;
   waiting: WaitingAsk[];
   /** The call in flight to this object, if any; it settles, never rejects. */
   inFlight: Promise<void> | null;
@@ -210,7 +212,7 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
   private async askObject(name: string, ask: LeaseAsk, timeoutMs: number): Promise<LeaseGrant | typeof TIMED_OUT> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = { waiting: [], inFlight: null };
+      queue = { id: this.namespace.idFromName(name), waiting: [], inFlight: null };
       this.queues.set(name, queue);
     }
     let resolve!: WaitingAsk['resolve'];
@@ -224,13 +226,13 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
     while (queue.inFlight) await queue.inFlight;
     // Nobody took this ask along yet: send it with everyone waiting. The call is made from this
     // request, whose context stays alive until the answer is back (it waits for its own).
-    if (queue.waiting.includes(mine)) queue.inFlight = this.send(queue, name, queue.waiting.splice(0), timeoutMs);
+    if (queue.waiting.includes(mine)) queue.inFlight = this.send(queue, queue.waiting.splice(0), timeoutMs);
     return mine.answer;
   }
 
-  private async send(queue: ObjectQueue, name: string, batch: WaitingAsk[], timeoutMs: number): Promise<void> {
+  private async send(queue: ObjectQueue, batch: WaitingAsk[], timeoutMs: number): Promise<void> {
     try {
-      const stub = this.namespace.get(this.namespace.idFromName(name));
+      const stub = this.namespace.get(queue.id);
       // Bounded, so an object that never answers holds the queue for one time budget, not forever.
       const grants: LeaseGrant[] | typeof TIMED_OUT = await withinTime(stub.leaseMany(batch.map((waiting) => waiting.ask)), timeoutMs);
       batch.forEach((waiting, i) => {
