@@ -12,6 +12,8 @@
  * Either way, stopping early cancels the origin body, which closes the origin connection.
  */
 
+import { reportingStream, type StreamReport } from './stream-watch';
+
 export type OriginReadFaultReason = 'idle' | 'document_too_large' | 'event_too_large' | 'answer_too_large';
 
 /** The origin's answer broke a read limit; the message is for the log only. */
@@ -68,12 +70,14 @@ export interface StreamGuardOptions {
 /**
  * A copy of `body` that pulls from the origin only when its reader wants the next chunk
  * (high-water mark 0: nothing is read ahead), with an idle deadline on each wait. Cancelling it
- * cancels `body`.
+ * cancels `body`. It reports its chunks and its end (lib/stream-watch.ts), so the rollout signals
+ * watch it without a stream of their own.
  */
 export function guardOriginStream(body: ReadableStream<Uint8Array>, options: StreamGuardOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const onIdle = options.onIdle ?? ((controller, fault) => controller.error(fault));
-  return new ReadableStream<Uint8Array>(
+  let report: StreamReport | undefined;
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         let fire: (value: 'idle') => void = () => undefined;
@@ -84,24 +88,54 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
           if (next === 'idle') {
             const fault = new OriginReadFault('idle', `the origin sent nothing for ${options.idleMs} ms`);
             reader.cancel(fault).catch(() => undefined);
-            onIdle(controller, fault);
+            onIdle(reportedController(controller, report), fault);
           } else if (next.done) {
             controller.close();
+            report?.end('end');
           } else {
             controller.enqueue(next.value);
+            report?.chunk(next.value);
           }
         } catch (error) {
           controller.error(error);
+          report?.end('broken');
         } finally {
           clearTimeout(timer);
         }
       },
       cancel(reason) {
+        report?.end('cancelled');
         return reader.cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
+  report = reportingStream(stream);
+  return stream;
+}
+
+/** The controller `onIdle` ends the stream with, telling the report what it writes and how it ends. */
+function reportedController(
+  controller: ReadableStreamDefaultController<Uint8Array>,
+  report: StreamReport | undefined,
+): ReadableStreamDefaultController<Uint8Array> {
+  return {
+    get desiredSize() {
+      return controller.desiredSize;
+    },
+    enqueue(chunk: Uint8Array) {
+      controller.enqueue(chunk);
+      report?.chunk(chunk);
+    },
+    close() {
+      controller.close();
+      report?.end('end');
+    },
+    error(reason?: unknown) {
+      controller.error(reason);
+      report?.end('broken');
+    },
+  };
 }
 
 /** Time an error body may take to show its first bytes before the worker answers without them. */

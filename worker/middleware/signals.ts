@@ -90,7 +90,8 @@ export function recordSignals(): MiddlewareHandler<AppEnv> {
           browserGone,
           onEnd: ({ outcome, ttftMs }) => record({ type: 'call', ...base, route, outcome, ttftMs, durationMs: Date.now() - startedAt }),
         });
-        c.res = new Response(body, res);
+        // A stream watched through its own report comes back as it was: nothing to replace.
+        if (body !== res.body) c.res = new Response(body, res);
         return;
       }
       record({ type: 'call', ...base, route, outcome: outcomeOfStatus(res.status, browserGone.aborted), ttftMs: null, durationMs: Date.now() - startedAt });

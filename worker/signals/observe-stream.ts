@@ -1,9 +1,11 @@
 import type { Outcome } from '../../shared/signals';
+import { reportOf } from '../lib/stream-watch';
 
 /**
  * Watches a streamed response on its way to the browser, without buffering or changing it, and
  * reports once how it ended: the outcome and when the first token went out. A stream's outcome is
- * only known at its end, long after the handler returned.
+ * only known at its end, long after the handler returned. A stream that reports itself
+ * (lib/stream-watch.ts) is watched through its report; any other gets a pass-through layer.
  */
 
 export type StreamDialect = 'origin_chat' | 'chatkit' | 'plain';
@@ -31,7 +33,6 @@ export function observeStream(
 ): ReadableStream<Uint8Array> {
   const markers = MARKERS[options.dialect];
   const decoder = new TextDecoder();
-  const reader = body.getReader();
   let carry = '';
   let ttftMs: number | null = null;
   let sawError = false;
@@ -60,6 +61,18 @@ export function observeStream(
     carry = text.slice(-CARRY);
   };
 
+  // A stream that reports its own chunks and end (the origin SSE pass-through) is watched as it
+  // is: one stream layer less between the origin and the browser.
+  const report = reportOf(body);
+  if (report) {
+    report.watch({
+      chunk: scan,
+      end: (how) => finish(how === 'end' && options.browserGone.aborted ? 'cancelled' : how),
+    });
+    return body;
+  }
+
+  const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
