@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { browserGoneController, chatkitEventStream } from '../../worker/chatkit-backend/sse';
 import { guardOriginStream } from '../../worker/lib/origin-read';
-import { reportOf } from '../../worker/lib/stream-watch';
+import { reportOf, StreamReport } from '../../worker/lib/stream-watch';
 import { observeStream, type StreamEnd } from '../../worker/signals/observe-stream';
 
 /**
@@ -72,5 +73,47 @@ describe('watching a stream that reports itself', () => {
     expect(observed).not.toBe(plain);
     await new Response(observed).text();
     expect(ended()).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('the ChatKit event stream reports itself too: a turn is ok with its first text_delta, a hang-up is aborted', async () => {
+    const delta = { type: 'thread.item.updated', item_id: 'm1', update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'hi' } };
+    const turn = (hangUp: boolean) => {
+      const browserGone = browserGoneController(new Request('http://worker.test/api/chatkit'));
+      const res = chatkitEventStream(
+        async (sink) => {
+          sink.send(delta as never);
+          if (hangUp) await new Promise((resolve) => setTimeout(resolve, 5_000));
+        },
+        { browserGone, onUnexpectedError: () => undefined },
+      );
+      let ended: StreamEnd | null = null;
+      const observed = observeStream(res.body!, { dialect: 'chatkit', startedAt: Date.now(), browserGone: browserGone.signal, onEnd: (end) => (ended = end) });
+      expect(observed).toBe(res.body);
+      return { observed, ended: () => ended };
+    };
+    const whole = turn(false);
+    expect(await new Response(whole.observed).text()).toContain('text_delta');
+    expect(whole.ended()).toMatchObject({ outcome: 'ok' });
+    expect(whole.ended()?.ttftMs).toBeGreaterThanOrEqual(0);
+
+    const left = turn(true);
+    const reader = left.observed.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(left.ended()).toMatchObject({ outcome: 'aborted' });
+  });
+
+  it('a report replays what came before its one watcher (and the end), and gives up past 256 KB or on a second watcher', () => {
+    const seen: string[] = [];
+    const report = new StreamReport();
+    report.chunk(encoder.encode('a'));
+    report.end('end');
+    expect(report.watch({ chunk: (c) => seen.push(new TextDecoder().decode(c)), end: (how) => seen.push(`end:${how}`) })).toBe(true);
+    expect(seen).toEqual(['a', 'end:end']);
+    expect(report.watch({ chunk: () => undefined, end: () => undefined })).toBe(false);
+
+    const flooded = new StreamReport();
+    for (let i = 0; i < 5; i++) flooded.chunk(new Uint8Array(64 * 1024));
+    expect(flooded.watch({ chunk: () => undefined, end: () => undefined })).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { ThreadStreamEvent } from '../../shared/chatkit';
+import { reportingStream, StreamReport } from '../lib/stream-watch';
 
 /**
  * Writing ChatKit's server-sent events (reading the origin's stream is shared/sse.ts): frames are
@@ -71,6 +72,8 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
     wakeProducer = null;
   };
   browserGone.signal.addEventListener('abort', wake, { once: true });
+  // The frames and the end, for the rollout signals (lib/stream-watch.ts).
+  const report = new StreamReport();
 
   const body = new ReadableStream<Uint8Array>(
     {
@@ -78,7 +81,9 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
         const sink: ChatkitEventSink = {
           send(event) {
             if (closed || browserGone.signal.aborted) return;
-            controller.enqueue(encodeChatkitFrame(event));
+            const frame = encodeChatkitFrame(event);
+            controller.enqueue(frame);
+            report.chunk(frame);
           },
           ready() {
             if (closed || browserGone.signal.aborted || (controller.desiredSize ?? 1) > 0) return Promise.resolve();
@@ -102,6 +107,7 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
             } catch {
               // Already cancelled by the reader.
             }
+            report.end('end');
           });
       },
       pull() {
@@ -109,11 +115,12 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
       },
       cancel() {
         closed = true;
+        report.end('cancelled');
         browserGone.abort();
         wake();
       },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: CHATKIT_STREAM_HIGH_WATER_BYTES }),
   );
-  return new Response(body, { status: 200, headers: CHATKIT_STREAM_HEADERS });
+  return new Response(reportingStream(body, report), { status: 200, headers: CHATKIT_STREAM_HEADERS });
 }

@@ -12,7 +12,7 @@
  * Either way, stopping early cancels the origin body, which closes the origin connection.
  */
 
-import { reportingStream, type StreamReport } from './stream-watch';
+import { reportingStream, StreamReport } from './stream-watch';
 
 export type OriginReadFaultReason = 'idle' | 'document_too_large' | 'event_too_large' | 'answer_too_large';
 
@@ -76,7 +76,7 @@ export interface StreamGuardOptions {
 export function guardOriginStream(body: ReadableStream<Uint8Array>, options: StreamGuardOptions): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const onIdle = options.onIdle ?? ((controller, fault) => controller.error(fault));
-  let report: StreamReport | undefined;
+  const report = new StreamReport();
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -91,49 +91,45 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
             onIdle(reportedController(controller, report), fault);
           } else if (next.done) {
             controller.close();
-            report?.end('end');
+            report.end('end');
           } else {
             controller.enqueue(next.value);
-            report?.chunk(next.value);
+            report.chunk(next.value);
           }
         } catch (error) {
           controller.error(error);
-          report?.end('broken');
+          report.end('broken');
         } finally {
           clearTimeout(timer);
         }
       },
       cancel(reason) {
-        report?.end('cancelled');
+        report.end('cancelled');
         return reader.cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
-  report = reportingStream(stream);
-  return stream;
+  return reportingStream(stream, report);
 }
 
 /** The controller `onIdle` ends the stream with, telling the report what it writes and how it ends. */
-function reportedController(
-  controller: ReadableStreamDefaultController<Uint8Array>,
-  report: StreamReport | undefined,
-): ReadableStreamDefaultController<Uint8Array> {
+function reportedController(controller: ReadableStreamDefaultController<Uint8Array>, report: StreamReport): ReadableStreamDefaultController<Uint8Array> {
   return {
     get desiredSize() {
       return controller.desiredSize;
     },
     enqueue(chunk: Uint8Array) {
       controller.enqueue(chunk);
-      report?.chunk(chunk);
+      report.chunk(chunk);
     },
     close() {
       controller.close();
-      report?.end('end');
+      report.end('end');
     },
     error(reason?: unknown) {
       controller.error(reason);
-      report?.end('broken');
+      report.end('broken');
     },
   };
 }

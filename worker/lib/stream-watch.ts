@@ -11,45 +11,64 @@ export interface StreamWatcher {
   end(how: StreamEnding): void;
 }
 
+/**
+ * What came through before the watcher did, replayed to it. A producer may start writing before
+ * the response reaches the signals middleware (the ChatKit stream does), but never far: nothing
+ * is read from a stream before the response leaves the worker, so its producer stops at the
+ * stream's high-water mark (64 KB for ChatKit's). Past this, the report gives up on a watcher,
+ * which then reads through a layer of its own instead.
+ */
+const MAX_EARLY_BYTES = 256 * 1024;
+
+function tell(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // A watcher never breaks the stream it watches.
+  }
+}
+
 /** The producer's side: it reports each chunk it hands on and, once, how the stream ended. */
 export class StreamReport {
-  private readonly watchers: StreamWatcher[] = [];
-  private ended = false;
+  private watcher: StreamWatcher | null = null;
+  private early: Uint8Array[] | null = [];
+  private earlyBytes = 0;
+  private ending: StreamEnding | null = null;
 
-  watch(watcher: StreamWatcher): void {
-    this.watchers.push(watcher);
+  /** Attaches the stream's one watcher and replays what came before it; false if it cannot see it all. */
+  watch(watcher: StreamWatcher): boolean {
+    if (this.watcher || !this.early) return false;
+    for (const chunk of this.early) tell(() => watcher.chunk(chunk));
+    this.early = null;
+    this.watcher = watcher;
+    const ending = this.ending;
+    if (ending) tell(() => watcher.end(ending));
+    return true;
   }
 
   chunk(chunk: Uint8Array): void {
-    for (const watcher of this.watchers) {
-      try {
-        watcher.chunk(chunk);
-      } catch {
-        // A watcher never breaks the stream it watches.
-      }
-    }
+    const watcher = this.watcher;
+    if (watcher) return tell(() => watcher.chunk(chunk));
+    if (!this.early) return;
+    this.earlyBytes += chunk.byteLength;
+    if (this.earlyBytes > MAX_EARLY_BYTES) this.early = null;
+    else this.early.push(chunk);
   }
 
   end(how: StreamEnding): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const watcher of this.watchers) {
-      try {
-        watcher.end(how);
-      } catch {
-        // As above.
-      }
-    }
+    if (this.ending) return;
+    this.ending = how;
+    const watcher = this.watcher;
+    if (watcher) tell(() => watcher.end(how));
   }
 }
 
 const reports = new WeakMap<ReadableStream<Uint8Array>, StreamReport>();
 
-/** Marks `stream` as reporting through the returned `StreamReport` (its producer calls it). */
-export function reportingStream(stream: ReadableStream<Uint8Array>): StreamReport {
-  const report = new StreamReport();
+/** Marks `stream` as reporting through `report`, which its producer calls. */
+export function reportingStream(stream: ReadableStream<Uint8Array>, report: StreamReport): ReadableStream<Uint8Array> {
   reports.set(stream, report);
-  return report;
+  return stream;
 }
 
 /** The report of a stream built with `reportingStream`, or undefined for any other stream. */

@@ -61,16 +61,13 @@ export function observeStream(
     carry = text.slice(-CARRY);
   };
 
-  // A stream that reports its own chunks and end (the origin SSE pass-through) is watched as it
-  // is: one stream layer less between the origin and the browser.
-  const report = reportOf(body);
-  if (report) {
-    report.watch({
-      chunk: scan,
-      end: (how) => finish(how === 'end' && options.browserGone.aborted ? 'cancelled' : how),
-    });
-    return body;
-  }
+  // A stream that reports its own chunks and end (the origin SSE pass-through, the ChatKit
+  // stream) is watched as it is: one stream layer less between the origin and the browser.
+  const watched = reportOf(body)?.watch({
+    chunk: scan,
+    end: (how) => finish(how === 'end' && options.browserGone.aborted ? 'cancelled' : how),
+  });
+  if (watched) return body;
 
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
