@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LIMITER_SHARDS, limiterObjectName } from '../../worker/rate-limit/durable-object';
-import { GRANT_SHARE, LEASE_FIRST, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter } from '../../worker/rate-limit/lease';
+import { GRANT_SHARE, LEASE_FIRST, LEASE_MAX, LEASE_MS, LeaseBook, LeasedDurableObjectRateLimiter, RENEW_WITHIN_MS } from '../../worker/rate-limit/lease';
 import type { LimitOutcome } from '../../worker/rate-limit/limiter';
 import { freezeClock, nextWindowStart } from './rate-limit-suite';
 
@@ -201,5 +201,85 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
     // The object answers again: so does the limiter (the hung call no longer blocks the queue).
     const third = await limiter.limit({ policy: 'api', rule, key, timeoutMs: 1_000 });
     expect(third).toMatchObject({ kind: 'decided', verdict: { success: true } });
+  });
+
+  /** `count` fresh keys whose counts live in one object. */
+  const keysInOneObject = (count: number): string[] => {
+    const shard = limiterObjectName('api', uniqueKey());
+    const keys: string[] = [];
+    while (keys.length < count) {
+      const key = uniqueKey();
+      if (limiterObjectName('api', key) === shard) keys.push(key);
+    }
+    return keys;
+  };
+
+  it("renews an active caller's lease with another caller's call to the same object, so their next request needs no call", async () => {
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
+    const [alice, bob] = keysInOneObject(2) as [string, string];
+    const one = isolate();
+    await ask(one.limiter, alice, 1_000); // a call: her request and one more
+    await ask(one.limiter, alice, 1_000); // spent here: her lease is used up
+    expect(one.counter.calls).toBe(1);
+    await ask(one.limiter, bob, 1_000); // Bob's call carries Alice's renewal
+    expect(one.counter.calls).toBe(2);
+    expect(one.counter.asks).toEqual([1, 2]);
+    for (let i = 0; i < LEASE_FIRST; i++) expect((await ask(one.limiter, alice, 1_000)).verdict.success).toBe(true);
+    expect(one.counter.calls).toBe(2);
+  });
+
+  it('renews a lease close to its end with the next call to its object, and hands back what it still held', async () => {
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
+    const [bob, carol] = keysInOneObject(2) as [string, string];
+    const one = isolate();
+    await ask(one.limiter, bob, 1_000); // a call: Bob's request and one slot held
+    one.advance(LEASE_MS - RENEW_WITHIN_MS + 1);
+    await ask(one.limiter, carol, 1_000); // Carol's call renews Bob's lease: it ends soon
+    expect(one.counter.asks).toEqual([1, 2]);
+    await ask(one.limiter, bob, 1_000);
+    await ask(one.limiter, bob, 1_000);
+    expect(one.counter.calls).toBe(2); // both from the renewed lease
+    // Bob: 3 requests, his first lease's held slot handed back, the renewal's 2 slots spent.
+    const probe = await ask(isolate().limiter, bob, 1_000);
+    expect(probe.verdict.remaining).toBe(1_000 - 3 - 1);
+  });
+
+  it('keeps the limit exact across two isolates with renewals in play: never more than N per key, and N reached', async () => {
+    freezeClock(nextWindowStart(WINDOW_MS) + 1_000);
+    const keys = keysInOneObject(6);
+    const limit = 50;
+    const [a, b] = [isolate(), isolate()];
+    const allowed = new Map(keys.map((key) => [key, 0]));
+    const request = async (who: ReturnType<typeof isolate>, key: string) => {
+      if ((await ask(who.limiter, key, limit)).verdict.success) allowed.set(key, allowed.get(key)! + 1);
+    };
+    // Both isolates serve every key, each key at its own pace, with time passing now and then.
+    for (let round = 0; round < 40; round++) {
+      for (const [k, key] of keys.entries()) {
+        if ((round + k) % 3 !== 0) await request((round + k) % 2 === 0 ? a : b, key);
+      }
+      if (round % 7 === 6) {
+        a.advance(LEASE_MS / 2);
+        b.advance(LEASE_MS / 2);
+      }
+    }
+    for (const key of keys) expect(allowed.get(key)!).toBeLessThanOrEqual(limit);
+    // Then each key is asked from both isolates in turn until both refuse: held slots get spent
+    // by their holder, expired ones come back, so exactly N got through per key.
+    for (const key of keys) {
+      let refusals = 0;
+      for (let turn = 0; refusals < 4 && turn < 400; turn++) {
+        const who = turn % 2 === 0 ? a : b;
+        const before = allowed.get(key)!;
+        await request(who, key);
+        refusals = allowed.get(key)! > before ? 0 : refusals + 1;
+        if (turn % 50 === 49) {
+          a.advance(LEASE_MS + 1);
+          b.advance(LEASE_MS + 1);
+        }
+      }
+    }
+    for (const key of keys) expect(allowed.get(key)).toBe(limit);
+    expect(a.counter.asks.reduce((x, y) => x + y, 0)).toBeGreaterThan(a.counter.calls); // renewals rode along
   });
 });

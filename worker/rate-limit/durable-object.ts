@@ -12,6 +12,8 @@ export interface LeaseAsk {
   windowMs: number;
   want: number;
   returned: LeaseReturn[];
+  /** A renewal sent ahead for a caller who is not asking now: counts no request of its own. */
+  ahead?: boolean;
 }
 
 /**
@@ -67,7 +69,9 @@ export class RateLimiterObject extends DurableObject<Env> {
   /** Every ask of one isolate's batch, in order: the same as one `lease` call each. */
   leaseMany(asks: LeaseAsk[]): LeaseGrant[] {
     const now = this.now();
-    return asks.map(({ key, limit, windowMs, want, returned }) => grantLease(this.countsFor(key, windowMs), limit, windowMs, want, returned, now));
+    return asks.map(({ key, limit, windowMs, want, returned, ahead }) =>
+      grantLease(this.countsFor(key, windowMs), limit, windowMs, want, returned, now, ahead === true),
+    );
   }
 
   /** For `/healthz?deep=1`: proves the namespace answers, without counting anything. */

@@ -30,8 +30,11 @@ export function emptyWindowCounts(): WindowCounts {
   return { windowStart: 0, current: 0, previous: 0 };
 }
 
-/** Counts one request against `limit` per `windowMs` at `now`, mutating `counts` if it is allowed. */
-export function consumeSlidingWindow(counts: WindowCounts, limit: number, windowMs: number, now: number): WindowVerdict {
+/**
+ * Moves `counts` to the fixed window holding `now` and says how many requests the sliding window
+ * ending at `now` holds, and when the fixed window ends.
+ */
+export function slideWindow(counts: WindowCounts, windowMs: number, now: number): { used: number; reset: number } {
   const start = now - (now % windowMs);
   if (start !== counts.windowStart) {
     // Only the window immediately before still overlaps; anything older has slid out entirely.
@@ -40,8 +43,12 @@ export function consumeSlidingWindow(counts: WindowCounts, limit: number, window
     counts.windowStart = start;
   }
   const overlap = 1 - (now - start) / windowMs;
-  const used = Math.floor(counts.previous * overlap) + counts.current;
-  const reset = start + windowMs;
+  return { used: Math.floor(counts.previous * overlap) + counts.current, reset: start + windowMs };
+}
+
+/** Counts one request against `limit` per `windowMs` at `now`, mutating `counts` if it is allowed. */
+export function consumeSlidingWindow(counts: WindowCounts, limit: number, windowMs: number, now: number): WindowVerdict {
+  const { used, reset } = slideWindow(counts, windowMs, now);
   if (used >= limit) return { success: false, limit, remaining: 0, reset };
   counts.current += 1;
   return { success: true, limit, remaining: Math.max(0, limit - used - 1), reset };
