@@ -49,7 +49,10 @@ export interface ProxyOptions {
 /**
  * Forwards the request to the origin and streams both bodies. The timeout covers the wait
  * for the origin's response headers only: a long SSE answer is not cut off once it started.
- * The browser hanging up aborts the origin request too.
+ * The browser hanging up mid-answer cancels the body, which closes the origin request. Before
+ * the answer starts, the fetch is not tied to the browser's `request.signal`: that link
+ * (`AbortSignal.any`) cost about 40 µs of CPU per request in the bench, and in plain workerd it
+ * did not end a waiting origin request any sooner; the header timeout bounds the wait.
  */
 export async function proxyToOrigin<E extends AppEnv>(c: Context<E>, options: ProxyOptions): Promise<Response> {
   const config = c.get('config');
@@ -75,7 +78,7 @@ export async function proxyToOrigin<E extends AppEnv>(c: Context<E>, options: Pr
       headers,
       body: hasBody ? incoming.body : undefined,
       redirect: 'manual',
-      signal: AbortSignal.any([timeout.signal, incoming.signal]),
+      signal: timeout.signal,
     });
   } catch (err) {
     throw originFetchFailure(err, timeout.signal.aborted, {
