@@ -282,4 +282,24 @@ describe('rate-limit leases (two isolates, one Durable Object)', () => {
     for (const key of keys) expect(allowed.get(key)).toBe(limit);
     expect(a.counter.asks.reduce((x, y) => x + y, 0)).toBeGreaterThan(a.counter.calls); // renewals rode along
   });
+
+  it('a namespace that throws at once fails the request to the fail mode, and the next one goes through', async () => {
+    const real = env.RATE_LIMITER;
+    let throwNext = true;
+    const namespace = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        if (throwNext) {
+          throwNext = false;
+          throw new Error('no such namespace');
+        }
+        return real.get(id);
+      },
+    } as unknown as typeof env.RATE_LIMITER;
+    const limiter = new LeasedDurableObjectRateLimiter(namespace, new LeaseBook());
+    const rule = { limit: 10, windowMs: WINDOW_MS };
+    const key = uniqueKey();
+    expect(await limiter.limit({ policy: 'api', rule, key, timeoutMs: 1_000 })).toMatchObject({ kind: 'unavailable', reason: 'error' });
+    expect(await limiter.limit({ policy: 'api', rule, key, timeoutMs: 1_000 })).toMatchObject({ kind: 'decided', verdict: { success: true } });
+  });
 });

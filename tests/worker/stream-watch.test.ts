@@ -103,17 +103,25 @@ describe('watching a stream that reports itself', () => {
     expect(left.ended()).toMatchObject({ outcome: 'aborted' });
   });
 
-  it('a report replays what came before its one watcher (and the end), and gives up past 256 KB or on a second watcher', () => {
+  it('a report replays what came before its one watcher when asked to (and the end), and gives up past 256 KB or on a second watcher', () => {
     const seen: string[] = [];
-    const report = new StreamReport();
+    const report = new StreamReport({ replayEarly: true });
     report.chunk(encoder.encode('a'));
     report.end('end');
     expect(report.watch({ chunk: (c) => seen.push(new TextDecoder().decode(c)), end: (how) => seen.push(`end:${how}`) })).toBe(true);
     expect(seen).toEqual(['a', 'end:end']);
     expect(report.watch({ chunk: () => undefined, end: () => undefined })).toBe(false);
 
-    const flooded = new StreamReport();
+    const flooded = new StreamReport({ replayEarly: true });
     for (let i = 0; i < 5; i++) flooded.chunk(new Uint8Array(64 * 1024));
     expect(flooded.watch({ chunk: () => undefined, end: () => undefined })).toBe(false);
+
+    // A stream read on demand (the SSE pass-through) keeps nothing before its watcher comes.
+    const onDemand = new StreamReport();
+    const later: string[] = [];
+    onDemand.chunk(encoder.encode('never kept'));
+    expect(onDemand.watch({ chunk: (c) => later.push(new TextDecoder().decode(c)), end: () => undefined })).toBe(true);
+    onDemand.chunk(encoder.encode('b'));
+    expect(later).toEqual(['b']);
   });
 });

@@ -72,8 +72,11 @@ export function chatkitEventStream(produce: (sink: ChatkitEventSink) => Promise<
     wakeProducer = null;
   };
   browserGone.signal.addEventListener('abort', wake, { once: true });
-  // The frames and the end, for the rollout signals (lib/stream-watch.ts).
-  const report = new StreamReport();
+  // The frames and the end, for the rollout signals (lib/stream-watch.ts). `produce` starts
+  // writing at once, so what comes before the signals middleware watches is kept for it. The end
+  // reported is the adapter's last frame written: a browser that leaves while the last frames are
+  // still on their way counts as a whole answer, not as aborted.
+  const report = new StreamReport({ replayEarly: true });
 
   const body = new ReadableStream<Uint8Array>(
     {

@@ -12,11 +12,11 @@ export interface StreamWatcher {
 }
 
 /**
- * What came through before the watcher did, replayed to it. A producer may start writing before
- * the response reaches the signals middleware (the ChatKit stream does), but never far: nothing
- * is read from a stream before the response leaves the worker, so its producer stops at the
- * stream's high-water mark (64 KB for ChatKit's). Past this, the report gives up on a watcher,
- * which then reads through a layer of its own instead.
+ * What came through before the watcher did, replayed to it (`replayEarly`). The ChatKit stream's
+ * producer starts writing before the response reaches the signals middleware, but never far:
+ * nothing is read from the stream before the response leaves the worker, so the producer stops at
+ * its high-water mark (64 KB). Past this, the report gives up on a watcher, which then reads
+ * through a layer of its own instead.
  */
 const MAX_EARLY_BYTES = 256 * 1024;
 
@@ -31,14 +31,24 @@ function tell(call: () => void): void {
 /** The producer's side: it reports each chunk it hands on and, once, how the stream ended. */
 export class StreamReport {
   private watcher: StreamWatcher | null = null;
-  private early: Uint8Array[] | null = [];
+  private early: Uint8Array[] | null;
   private earlyBytes = 0;
   private ending: StreamEnding | null = null;
+  private overflowed = false;
+
+  /**
+   * `replayEarly`: keep what comes before the watcher, for a producer that writes before its
+   * response reaches the middleware (the ChatKit stream). A stream read only on demand (the SSE
+   * pass-through) produces nothing before that and keeps nothing.
+   */
+  constructor({ replayEarly = false }: { replayEarly?: boolean } = {}) {
+    this.early = replayEarly ? [] : null;
+  }
 
   /** Attaches the stream's one watcher and replays what came before it; false if it cannot see it all. */
   watch(watcher: StreamWatcher): boolean {
-    if (this.watcher || !this.early) return false;
-    for (const chunk of this.early) tell(() => watcher.chunk(chunk));
+    if (this.watcher || this.overflowed) return false;
+    for (const chunk of this.early ?? []) tell(() => watcher.chunk(chunk));
     this.early = null;
     this.watcher = watcher;
     const ending = this.ending;
@@ -51,8 +61,10 @@ export class StreamReport {
     if (watcher) return tell(() => watcher.chunk(chunk));
     if (!this.early) return;
     this.earlyBytes += chunk.byteLength;
-    if (this.earlyBytes > MAX_EARLY_BYTES) this.early = null;
-    else this.early.push(chunk);
+    if (this.earlyBytes > MAX_EARLY_BYTES) {
+      this.early = null;
+      this.overflowed = true;
+    } else this.early.push(chunk);
   }
 
   end(how: StreamEnding): void {

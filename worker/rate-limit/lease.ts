@@ -194,16 +194,21 @@ export class LeaseBook {
     const now = this.now();
     const asks: AheadAsk[] = [];
     let looked = 0;
-    for (const [name, { target, seenAt }] of active) {
+    for (const [name, renewal] of active) {
       if (asks.length >= max || looked++ >= max * 4) break;
+      const { target, seenAt } = renewal;
       if (now - seenAt >= LEASE_MS) {
         active.delete(name);
         continue;
       }
       const lease = this.leases.get(name);
       const due = !lease || lease.unused === 0 || lease.expiresAt - now <= RENEW_WITHIN_MS;
-      if (!due || inCall.has(name)) continue;
       active.delete(name);
+      if (!due || inCall.has(name)) {
+        // To the back: the next call looks at the others first, so a busy front starves nobody.
+        active.set(name, renewal);
+        continue;
+      }
       const returned = this.returns.get(name) ?? [];
       this.returns.delete(name);
       if (lease) {
@@ -280,13 +285,19 @@ interface WaitingAsk {
   reject: (error: unknown) => void;
 }
 
+/** One call to an object; `settled` resolves (never rejects) once it is over. */
+interface ObjectCall {
+  startedAt: number;
+  settled: Promise<void>;
+}
+
 interface ObjectQueue {
   name: string;
   /** The object's id: a plain value, derived once (a stub is made per call, in the caller's request). */
   id: DurableObjectId;
   waiting: WaitingAsk[];
-  /** The call in flight to this object, if any; it settles, never rejects. */
-  inFlight: Promise<void> | null;
+  /** The call in flight to this object, if any. */
+  inFlight: ObjectCall | null;
 }
 
 /**
@@ -346,18 +357,38 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
     });
     const mine: WaitingAsk = { leaseName, ask, answer, resolve, reject };
     queue.waiting.push(mine);
-    while (queue.inFlight) await queue.inFlight;
+    for (;;) {
+      const call = queue.inFlight;
+      if (!call) break;
+      // The call is made from the request that sent it; if that request ends first (its browser
+      // left, or its own budget ran out) the call may never settle. Past one time budget it is
+      // given up on, so a queue is never held longer than that.
+      const left = call.startedAt + timeoutMs - Date.now();
+      if (left <= 0) {
+        if (queue.inFlight === call) queue.inFlight = null;
+        break;
+      }
+      await withinTime(call.settled, left);
+    }
     // Nobody took this ask along yet: send it with everyone waiting. The call is made from this
     // request, whose context stays alive until the answer is back (it waits for its own).
-    if (queue.waiting.includes(mine)) queue.inFlight = this.send(queue, queue.waiting.splice(0), timeoutMs);
+    if (queue.waiting.includes(mine)) this.startCall(queue, timeoutMs);
     return mine.answer;
   }
 
-  private async send(queue: ObjectQueue, batch: WaitingAsk[], timeoutMs: number): Promise<void> {
-    // Renewals for callers of this object who will likely be back within the second ride along:
-    // the call costs about the same with them, and their next request is decided here.
-    const ahead = this.book.takeAhead(queue.name, new Set(batch.map((waiting) => waiting.leaseName)), AHEAD_PER_CALL);
+  private startCall(queue: ObjectQueue, timeoutMs: number): void {
+    const batch = queue.waiting.splice(0);
+    // In place before the call runs, so a call that ends at once still clears it.
+    const call: ObjectCall = { startedAt: Date.now(), settled: Promise.resolve() };
+    queue.inFlight = call;
+    call.settled = this.send(queue, call, batch, timeoutMs);
+  }
+
+  private async send(queue: ObjectQueue, call: ObjectCall, batch: WaitingAsk[], timeoutMs: number): Promise<void> {
     try {
+      // Renewals for callers of this object who will likely be back within the second ride along:
+      // the call costs about the same with them, and their next request is decided here.
+      const ahead = this.book.takeAhead(queue.name, new Set(batch.map((waiting) => waiting.leaseName)), AHEAD_PER_CALL);
       const stub = this.namespace.get(queue.id);
       const asks = [...batch.map((waiting) => waiting.ask), ...ahead.map((renewal) => renewal.ask)];
       // Bounded, so an object that never answers holds the queue for one time budget, not forever.
@@ -377,7 +408,7 @@ export class LeasedDurableObjectRateLimiter implements RateLimiter {
     } catch (err) {
       for (const waiting of batch) waiting.reject(err);
     } finally {
-      queue.inFlight = null;
+      if (queue.inFlight === call) queue.inFlight = null;
     }
   }
 }
