@@ -65,7 +65,7 @@ describe('the Durable Object counts by its own clock', () => {
 function brokenNamespace(limit: () => Promise<never>) {
   return {
     idFromName: (name: string) => ({ name, toString: () => name }),
-    get: () => ({ limit, lease: limit, leaseMany: limit, ping: limit }),
+    get: () => ({ limit, leaseMany: limit, ping: limit }),
   };
 }
 

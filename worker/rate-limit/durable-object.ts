@@ -61,11 +61,6 @@ export class RateLimiterObject extends DurableObject<Env> {
     return consumeSlidingWindow(this.countsFor(key, windowMs), limit, windowMs, this.now());
   }
 
-  /** Counts one request for `key` and reserves up to `want - 1` more for the calling isolate (lease.ts). */
-  lease(limit: number, windowMs: number, want: number, returned: LeaseReturn[], key = ''): LeaseGrant {
-    return grantLease(this.countsFor(key, windowMs), limit, windowMs, want, returned, this.now());
-  }
-
   /** Every ask of one isolate's batch, in order: the same as one `lease` call each. */
   leaseMany(asks: LeaseAsk[]): LeaseGrant[] {
     const now = this.now();

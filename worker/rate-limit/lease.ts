@@ -153,14 +153,21 @@ export class LeaseBook {
   /** How many slots to ask for, and the unspent ones to hand back; expired leases end here. */
   prepare(name: string): { want: number; returned: LeaseReturn[] } {
     const lease = this.leases.get(name);
+    if (!lease) return { want: LEASE_FIRST, returned: this.handBack(name) };
+    // spend() found nothing to spend: a live lease is used up, and was spent in time: ask for more.
+    if (this.now() < lease.expiresAt) return { want: Math.min(LEASE_MAX, lease.granted * 2), returned: this.handBack(name) };
+    return { want: Math.max(LEASE_FIRST, lease.granted - lease.unused), returned: this.handBack(name, lease) };
+  }
+
+  /** The slots to hand back for `name`: those kept for later and, if `ending` is given, its unspent ones (it ends here). */
+  private handBack(name: string, ending?: Lease): LeaseReturn[] {
     const returned = this.returns.get(name) ?? [];
     this.returns.delete(name);
-    if (!lease) return { want: LEASE_FIRST, returned };
-    // spend() found nothing to spend: a live lease is used up, and was spent in time: ask for more.
-    if (this.now() < lease.expiresAt) return { want: Math.min(LEASE_MAX, lease.granted * 2), returned };
-    this.leases.delete(name);
-    if (lease.unused > 0) returned.push({ windowStart: lease.windowStart, unused: lease.unused });
-    return { want: Math.max(LEASE_FIRST, lease.granted - lease.unused), returned };
+    if (ending) {
+      this.leases.delete(name);
+      if (ending.unused > 0) returned.push({ windowStart: ending.windowStart, unused: ending.unused });
+    }
+    return returned;
   }
 
   /** Unspent slots to hand back with the next call for `name`. */
@@ -209,12 +216,7 @@ export class LeaseBook {
         active.set(name, renewal);
         continue;
       }
-      const returned = this.returns.get(name) ?? [];
-      this.returns.delete(name);
-      if (lease) {
-        this.leases.delete(name);
-        if (lease.unused > 0) returned.push({ windowStart: lease.windowStart, unused: lease.unused });
-      }
+      const returned = this.handBack(name, lease);
       // About as many requests come in the next second as the last lease covered.
       const want = Math.max(LEASE_FIRST, Math.min(LEASE_MAX, lease?.granted ?? LEASE_FIRST));
       asks.push({ name, target, ask: { key: target.key, limit: target.limit, windowMs: target.windowMs, want, returned, ahead: true } });
