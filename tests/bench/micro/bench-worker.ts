@@ -132,6 +132,20 @@ const USER_IDS = Array.from({ length: 64 }, (_, i) => `bench-user-${i}`);
 
 type Handler = (params: Required<Pick<Params, 'minMs' | 'samples'>> & Params, env: Env, ctx: ExecutionContext) => Promise<unknown>;
 
+/** Turn number `i` for the signals rows: both variants, a mix of outcomes, varied latencies. */
+const TURN_OUTCOMES = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
+function syntheticTurn(i: number): Signal {
+  return {
+    type: 'call',
+    variant: i & 1 ? 'chatkit' : 'legacy',
+    mode: 'backend',
+    route: 'turn',
+    outcome: TURN_OUTCOMES[i % TURN_OUTCOMES.length]!,
+    ttftMs: 40 + (i & 255),
+    durationMs: 400 + (i & 1023),
+  };
+}
+
 const handlers: Record<string, Handler> = {
   /** What the clock does here: resolution, and whether it moves without I/O. */
   async clock() {
@@ -277,17 +291,8 @@ const handlers: Record<string, Handler> = {
   async signals(params, env, ctx) {
     const config = readConfig(env);
     const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-    const outcomes = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
     const result = await timeLoop((i) => {
-      const signal: Signal = {
-        type: 'call',
-        variant: i & 1 ? 'chatkit' : 'legacy',
-        mode: 'backend',
-        route: 'turn',
-        outcome: outcomes[i % outcomes.length]!,
-        ttftMs: 40 + (i & 255),
-        durationMs: 400 + (i & 1023),
-      };
+      const signal = syntheticTurn(i);
       recordSignal(env, config, waitUntil, signal);
     }, params);
     return { ...result, pendingCounters: aggregatorFor(env.SIGNAL_STORE).size, droppedCounters: aggregatorFor(env.SIGNAL_STORE).dropped };
@@ -296,17 +301,8 @@ const handlers: Record<string, Handler> = {
   /** The same turn's counters into an aggregator only (no batch ever sent): the request path's own share. */
   async signalsAggregateOnly(params) {
     const aggregator = new SignalAggregator();
-    const outcomes = ['ok', 'ok', 'ok', 'upstream_error', 'stream_error', 'aborted'] as const;
     const result = await timeLoop((i) => {
-      const signal: Signal = {
-        type: 'call',
-        variant: i & 1 ? 'chatkit' : 'legacy',
-        mode: 'backend',
-        route: 'turn',
-        outcome: outcomes[i % outcomes.length]!,
-        ttftMs: 40 + (i & 255),
-        durationMs: 400 + (i & 1023),
-      };
+      const signal = syntheticTurn(i);
       aggregator.add(Date.now(), signal.variant, countersOf(signal));
       if (aggregator.size > 4000) aggregator.drain();
     }, params);
