@@ -1,4 +1,4 @@
-import { EventSourceParserStream, ParseError } from 'eventsource-parser/stream';
+import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
 
 /**
  * Reading `text/event-stream` from a fetch body, for the worker (the origin's chat stream) and the
@@ -35,39 +35,54 @@ export class SseEventTooLargeError extends Error {
   }
 }
 
+/** How the body is read: `reader.read()` unless the caller bounds each wait (the worker's idle deadline). */
+export type ReadChunk = (reader: ReadableStreamDefaultReader<Uint8Array>) => Promise<ReadableStreamReadResult<Uint8Array>>;
+
+const readNext: ReadChunk = (reader) => reader.read();
+
 /**
  * Yields each event as soon as its terminating blank line arrives. An event cut off by the end of
  * the body is dropped, as browsers do. Leaving the loop early (`break`, a throw) cancels the body,
  * so the server stops producing. With limits, the parser never buffers more than the largest cap
  * (a `data:` line that never ends fails there) and an event over its own cap fails as it completes.
+ *
+ * The body is read here, chunk by chunk, and fed to the parser directly: no `pipeThrough` (a
+ * `TextDecoderStream` and a parser stream were two more stream hops per chunk, README "Performance").
  */
-export async function* readServerSentEvents(body: ReadableStream<Uint8Array>, limits: SseLimits = {}): AsyncGenerator<ServerSentEvent> {
+export async function* readServerSentEvents(
+  body: ReadableStream<Uint8Array>,
+  limits: SseLimits = {},
+  readChunk: ReadChunk = readNext,
+): AsyncGenerator<ServerSentEvent> {
   const byName = limits.maxEventCharsByName ?? {};
   const bufferCap = limits.maxEventChars === undefined ? undefined : Math.max(limits.maxEventChars, ...Object.values(byName));
-  // The DOM and Workers type libraries disagree on TextDecoderStream's writable side; both decode bytes.
-  const decoder = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
-  const reader = body
-    .pipeThrough(decoder)
-    .pipeThrough(new EventSourceParserStream({ maxBufferSize: bufferCap }))
-    .getReader();
+  const parsed: EventSourceMessage[] = [];
+  let overflowed = false as boolean;
+  const parser = createParser({
+    onEvent: (message) => parsed.push(message),
+    onError: (error: ParseError) => {
+      if (error.type === 'max-buffer-size-exceeded') overflowed = true;
+    },
+    maxBufferSize: bufferCap,
+  });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
   let finished = false;
   try {
     for (;;) {
-      let next: ReadableStreamReadResult<{ event?: string; data: string }>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        if (error instanceof ParseError && error.type === 'max-buffer-size-exceeded') throw new SseEventTooLargeError(bufferCap ?? 0);
-        throw error;
-      }
+      const next = await readChunk(reader);
       if (next.done) {
         finished = true;
         return;
       }
-      const event = next.value.event || 'message';
-      const cap = byName[event] ?? limits.maxEventChars;
-      if (cap !== undefined && next.value.data.length > cap) throw new SseEventTooLargeError(cap, event);
-      yield { event, data: next.value.data };
+      parser.feed(decoder.decode(next.value, { stream: true }));
+      for (const message of parsed.splice(0)) {
+        const event = message.event || 'message';
+        const cap = byName[event] ?? limits.maxEventChars;
+        if (cap !== undefined && message.data.length > cap) throw new SseEventTooLargeError(cap, event);
+        yield { event, data: message.data };
+      }
+      if (overflowed) throw new SseEventTooLargeError(bufferCap ?? 0);
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);

@@ -20,7 +20,7 @@ import type { OriginLimits } from '../config';
 import { ApiError } from '../lib/errors';
 import { originFetchFailure, originServerError } from '../lib/origin-errors';
 import { logEvent } from '../lib/log';
-import { guardOriginStream, logExcerpt, OriginReadFault, readCappedText, utf8Length } from '../lib/origin-read';
+import { logExcerpt, OriginReadFault, readCappedText, readWithin, utf8Length } from '../lib/origin-read';
 import { MAX_SSE_EVENT_CHARS, readServerSentEvents, SseEventTooLargeError } from '../../shared/sse';
 
 /**
@@ -281,10 +281,12 @@ export class OriginClient {
    */
   private async *chatEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatStreamEvent> {
     const { streamIdleMs, maxAnswerBytes } = this.options.limits;
-    const events = readServerSentEvents(guardOriginStream(body, { idleMs: streamIdleMs }), {
-      maxEventChars: MAX_SSE_EVENT_CHARS,
-      maxEventCharsByName: { done: maxAnswerBytes + MAX_SSE_EVENT_CHARS },
-    });
+    // Parsed as it is read, each read under the idle deadline: no stream layer in between.
+    const events = readServerSentEvents(
+      body,
+      { maxEventChars: MAX_SSE_EVENT_CHARS, maxEventCharsByName: { done: maxAnswerBytes + MAX_SSE_EVENT_CHARS } },
+      (reader) => readWithin(reader, streamIdleMs),
+    );
     for await (const message of mapSseFaults(events)) {
       let event: ChatStreamEvent | null;
       try {

@@ -7,7 +7,8 @@
  *   before reading and by counting while reading (a length can be absent or lie);
  * - {@link guardOriginStream}: a stream read only when its own reader asks (so a slow browser
  *   slows the origin read instead of filling memory), ended when the origin sends nothing for
- *   `idleMs` while the worker waits for it.
+ *   `idleMs` while the worker waits for it; {@link readWithin}, the same deadline on one read, for
+ *   a reader that is not a stream (the ChatKit adapter parses the body as it reads it).
  *
  * Either way, stopping early cancels the origin body, which closes the origin connection.
  */
@@ -80,16 +81,9 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let fire: (value: 'idle') => void = () => undefined;
-        const idle = new Promise<'idle'>((resolve) => (fire = resolve));
-        const timer = setTimeout(() => fire('idle'), options.idleMs);
         try {
-          const next = await Promise.race([reader.read(), idle]);
-          if (next === 'idle') {
-            const fault = new OriginReadFault('idle', `the origin sent nothing for ${options.idleMs} ms`);
-            reader.cancel(fault).catch(() => undefined);
-            onIdle(reportedController(controller, report), fault);
-          } else if (next.done) {
+          const next = await readWithin(reader, options.idleMs);
+          if (next.done) {
             controller.close();
             report.end('end');
           } else {
@@ -97,10 +91,9 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
             report.chunk(next.value);
           }
         } catch (error) {
+          if (error instanceof OriginReadFault && error.reason === 'idle') return onIdle(reportedController(controller, report), error);
           controller.error(error);
           report.end('broken');
-        } finally {
-          clearTimeout(timer);
         }
       },
       cancel(reason) {
@@ -111,6 +104,25 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
     { highWaterMark: 0 },
   );
   return reportingStream(stream, report);
+}
+
+/**
+ * The next chunk, or {@link OriginReadFault} `idle` (and the body cancelled) when none comes within
+ * `idleMs`. For a reader of the origin's body that is not itself a stream (the ChatKit adapter).
+ */
+export async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let fire: (value: 'idle') => void = () => undefined;
+  const idle = new Promise<'idle'>((resolve) => (fire = resolve));
+  const timer = setTimeout(() => fire('idle'), idleMs);
+  try {
+    const next = await Promise.race([reader.read(), idle]);
+    if (next !== 'idle') return next;
+    const fault = new OriginReadFault('idle', `the origin sent nothing for ${idleMs} ms`);
+    reader.cancel(fault).catch(() => undefined);
+    throw fault;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The controller `onIdle` ends the stream with, telling the report what it writes and how it ends. */
