@@ -76,3 +76,37 @@ describe('readServerSentEvents', () => {
     expect(await collect(['event: delta\ndata: {"text":"a"}\n\nevent: done\ndata: {"trunc'])).toEqual([{ event: 'delta', data: '{"text":"a"}' }]);
   });
 });
+
+describe('readServerSentEvents with a read of its own', () => {
+  it('reads every chunk through it, and cancels the body when the loop is left early', async () => {
+    let reads = 0;
+    let sent = 0;
+    let cancelled = false;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(encoder.encode(`event: delta\ndata: ${sent++}\n\n`));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const seen: string[] = [];
+    for await (const event of readServerSentEvents(body, {}, (reader) => {
+      reads += 1;
+      return reader.read();
+    })) {
+      seen.push(event.data);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual(['0', '1', '2']);
+    expect(reads).toBe(3);
+    expect(cancelled).toBe(true);
+  });
+
+  it('passes on what the read throws', async () => {
+    const failure = new Error('the origin went quiet');
+    const read = readServerSentEvents(streamOf(['data: never seen\n\n']), {}, () => Promise.reject(failure));
+    await expect(read.next()).rejects.toBe(failure);
+  });
+});
