@@ -156,6 +156,7 @@ const LOAD_LABELS: Record<string, string> = {
   direct: 'direct (the origin)',
   worker: PRIMARY,
   floor: 'floor: pass-through worker (plain workerd)',
+  primitives: 'floor + the per-request primitives (plain workerd)',
   'node-proxy': 'node-proxy (as it is)',
   'node-proxy-same-work': 'node-proxy, same work as the worker',
   'worker-miniflare': 'worker (Miniflare, deploy bundle; ref.)',
@@ -187,6 +188,7 @@ function ownPrefix(target: string): string | null {
   const prefixes: Record<string, string> = {
     worker: 'worker: ',
     floor: 'floor: ',
+    primitives: 'primitives: ',
     'worker-miniflare': 'miniflare: ',
     'wrangler-dev': 'wrangler dev: ',
     'node-proxy': 'node-proxy (',
@@ -434,6 +436,7 @@ export function evaluateTargets(report: Report): TargetResult[] {
     else {
       const ratio = w / f;
       const single = ownCpuMs(cell('worker-1token', 16));
+      const primitives = ownCpuMs(cell('primitives', 16));
       add(
         'worker_cpu_vs_floor',
         goal,
@@ -443,7 +446,7 @@ export function evaluateTargets(report: Report): TargetResult[] {
         `${us(w)} vs ${us(f)} per request = ${x(ratio)}` + (single !== null ? ` (one token: ${us(single)} = ${x(single / f)})` : ''),
         ratio <= 2.5
           ? undefined
-          : 'per request the worker verifies a token, asks the rate limiter, logs a line and runs its middleware on top of the floor’s fetch; see README "Performance" for the profile',
+          : `${primitives === null ? '' : `the floor plus only the primitives every request of this kind pays (header allowlists, a new Response, the timeout timer, a SHA-256, a log line) is ${us(primitives)} = ${x(primitives / f)} on its own; the worker's own code (Hono, the token check, the limiter, flags, signals) adds ${us(w - primitives)}. `}See README "Performance" for the profile`,
       );
     }
   }
@@ -598,7 +601,9 @@ const ROW_NOTES = [
   `"${PRIMARY}" = the exact \`wrangler deploy --dry-run\` bundle served by the workerd binary wrangler ships, with a config of`,
   "the bench's own: one socket straight into the worker, KV and the rate-limit Durable Object in the same process, no entry",
   'worker, no proxy worker, no inspector; its log lines go to a file. "floor" = a worker that only forwards the request to the',
-  'origin, run the same way: the runtime\'s own cost. "node-proxy (as it is)" = jose + @hono/node-server + hono/proxy; "same',
+  'origin, run the same way: the runtime\'s own cost. "floor + the per-request primitives" = the floor plus what any proxy',
+  'worker of this kind pays per request (header allowlists both ways, the timeout timer, a SHA-256 of the token, a new',
+  'Response, one log line), none of this worker\'s code. "node-proxy (as it is)" = jose + @hono/node-server + hono/proxy; "same',
   'work" adds what the worker does: request id, the sliding-window limiter in memory with RateLimit-* headers, the header',
   'allowlist, security headers and one JSON access-log line. Miniflare and wrangler dev rows are for reference.',
 ];

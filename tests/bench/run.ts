@@ -35,7 +35,7 @@ import { onExit, spawnChild, waitForHttp, type Child } from './lib/processes';
 import { median, round } from './lib/stats';
 import { createBenchKeys } from './lib/token';
 import { startWranglerDev, type RunningWorker } from './lib/wrangler-dev';
-import { coldStart, EMPTY_WORKER, FLOOR_WORKER, startWorkerd, type ColdStart, type WorkerdSpec } from './lib/workerd';
+import { coldStart, EMPTY_WORKER, FLOOR_WORKER, PRIMITIVES_WORKER, startWorkerd, type ColdStart, type WorkerdSpec } from './lib/workerd';
 import { runLoad, type Target } from './sections/http-load';
 import { profileWorker } from './sections/profile';
 import { runMicro } from './sections/micro';
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
       // workerd (lib/workerd.ts). Beside it, run the same way, the minimal pass-through worker (the
       // runtime's floor). Miniflare (with its entry worker) on the same bundle is a reference row.
       const bundleFile = await ensureBundle();
-      const [plainPort, floorPort, mfPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+      const [plainPort, floorPort, primitivesPort, mfPort] = [await getFreePort(), await getFreePort(), await getFreePort(), await getFreePort()];
       const workerVars = devVars(vars);
       const plain = startWorkerd(
         root,
@@ -306,7 +306,14 @@ async function main(): Promise<void> {
         { ...workerdBase({ ORIGIN_URL: originUrl }), dir: join(tmp, 'workerd-floor'), port: floorPort, module: { source: FLOOR_WORKER } },
         'floor worker (plain workerd)',
       );
-      children.push(plain.child, floor.child);
+      // The floor plus the per-request primitives of a proxy worker (lib/workerd.ts): splits
+      // "worker ÷ floor" into the runtime's price of those and what the worker's own code adds.
+      const primitives = startWorkerd(
+        root,
+        { ...workerdBase({ ORIGIN_URL: originUrl }), dir: join(tmp, 'workerd-primitives'), port: primitivesPort, module: { source: PRIMITIVES_WORKER } },
+        'primitives worker (plain workerd)',
+      );
+      children.push(plain.child, floor.child, primitives.child);
       const miniflareChild = spawnChild('worker (Miniflare)', tsx, [join(root, 'tests/bench/servers/worker-miniflare.ts')], {
         cwd: root,
         env: {
@@ -323,9 +330,10 @@ async function main(): Promise<void> {
       children.push(miniflareChild);
       const miniflareUrl = `http://127.0.0.1:${mfPort}`;
       const workerStarted = Date.now();
-      const [, , , , , running] = await Promise.all([
+      const [, , , , , , running] = await Promise.all([
         waitForHttp(`${plain.url}/healthz`, plain.child, 'the worker under plain workerd', 60_000),
         waitForHttp(`${floor.url}/healthz`, floor.child, 'the floor worker', 60_000),
+        waitForHttp(`${primitives.url}/healthz`, primitives.child, 'the primitives worker', 60_000),
         waitForHttp(`http://127.0.0.1:${proxyPort}/healthz`, proxy, 'the Node proxy', 30_000),
         waitForHttp(`http://127.0.0.1:${sameWorkPort}/healthz`, sameWork, 'the same-work Node proxy', 30_000),
         (async () => {
@@ -367,6 +375,7 @@ async function main(): Promise<void> {
       for (const [name, base, authenticates] of [
         ['worker (plain workerd)', plain.url, true],
         ['floor worker', floor.url, false],
+        ['primitives worker', primitives.url, false],
         ['worker (Miniflare)', miniflareUrl, true],
         ['worker (wrangler dev)', worker.url, true],
         ['node-proxy', proxyUrl, true],
@@ -391,6 +400,7 @@ async function main(): Promise<void> {
           { name: 'direct', url: `${originUrl}${tasks}` },
           { name: 'worker', url: `${plain.url}${tasks}` },
           { name: 'floor', url: `${floor.url}${tasks}` },
+          { name: 'primitives', url: `${primitives.url}${tasks}` },
           { name: 'node-proxy', url: `${proxyUrl}${tasks}` },
           { name: 'node-proxy-same-work', url: `${sameWorkUrl}${tasks}` },
           { name: 'worker-miniflare', url: `${miniflareUrl}${tasks}` },
@@ -413,6 +423,7 @@ async function main(): Promise<void> {
           [sameWork.process.pid!, 'same-work'],
           [plain.child.process.pid!, 'workerd'],
           [floor.child.process.pid!, 'floor'],
+          [primitives.child.process.pid!, 'primitives'],
           [worker.child.process.pid!, 'wrangler'],
           [miniflareChild.process.pid!, 'miniflare'],
         ]);
@@ -424,6 +435,7 @@ async function main(): Promise<void> {
             if (prefix === 'same-work') return 'node-proxy-same-work (node)';
             if (prefix === 'workerd') return 'worker: workerd';
             if (prefix === 'floor') return 'floor: workerd';
+            if (prefix === 'primitives') return 'primitives: workerd';
             if (prefix === 'miniflare')
               return cmdline.includes('workerd') ? 'miniflare: workerd' : cmdline.includes('worker-miniflare') ? 'miniflare: node' : 'miniflare: other';
             if (cmdline.includes('workerd')) return cmdline.includes(workerEntry) ? 'wrangler dev: proxy workerd' : 'wrangler dev: worker workerd';
@@ -544,7 +556,7 @@ async function main(): Promise<void> {
 
       await worker.stop();
       live.worker = null;
-      await Promise.all([proxy.stop(), sameWork.stop(), plain.child.stop(), floor.child.stop(), miniflareChild.stop()]);
+      await Promise.all([proxy.stop(), sameWork.stop(), plain.child.stop(), floor.child.stop(), primitives.child.stop(), miniflareChild.stop()]);
     }
 
     if (sections.has('profile')) {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { FORWARDED_REQUEST_HEADERS, PASSED_RESPONSE_HEADERS } from '../../../shared/proxy-headers';
 import { spawnChild, type Child } from './processes';
 
 /**
@@ -55,6 +56,52 @@ export const FLOOR_WORKER = `export default {
   fetch(request, env) {
     const url = new URL(request.url);
     return fetch(env.ORIGIN_URL + url.pathname + url.search, { method: request.method, headers: request.headers });
+  },
+};
+`;
+
+/**
+ * The floor plus the runtime primitives any proxy worker of this kind pays per request, and none of
+ * this worker's own code: the request headers copied through the allowlist, the header timeout's
+ * timer and signal, a SHA-256 of the token (what a verified-token cache is keyed by), the answer's
+ * headers filtered into a new `Headers` and `Response` with the security and `RateLimit-*`
+ * headers set, and one JSON log line. It authenticates nobody. "primitives ÷ floor" is the runtime's
+ * price of those primitives; "worker ÷ primitives" is what the worker's own code adds on top (Hono,
+ * the token check, the limiter, flags, signals). The allowlists are the worker's own
+ * (shared/proxy-headers.ts).
+ */
+export const PRIMITIVES_WORKER = `const forwarded = new Set(${JSON.stringify(FORWARDED_REQUEST_HEADERS)});
+const passed = new Set(${JSON.stringify([...PASSED_RESPONSE_HEADERS])});
+const encoder = new TextEncoder();
+export default {
+  async fetch(request, env) {
+    const startedAt = Date.now();
+    const url = new URL(request.url);
+    const requestId = crypto.randomUUID();
+    const tokenKey = await crypto.subtle.digest('SHA-256', encoder.encode(request.headers.get('authorization') ?? ''));
+    const headers = new Headers();
+    for (const [name, value] of request.headers) if (forwarded.has(name)) headers.set(name, value);
+    headers.set('x-request-id', requestId);
+    headers.set('x-forwarded-proto', url.protocol.slice(0, -1));
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), 10000);
+    let upstream;
+    try {
+      upstream = await fetch(env.ORIGIN_URL + url.pathname + url.search, { method: request.method, headers, redirect: 'manual', signal: timeout.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+    const answer = new Headers();
+    for (const [name, value] of upstream.headers) if (passed.has(name)) answer.set(name, value);
+    answer.set('x-request-id', requestId);
+    answer.set('x-content-type-options', 'nosniff');
+    answer.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    answer.set('cross-origin-resource-policy', 'same-origin');
+    answer.set('ratelimit-limit', '1000000');
+    answer.set('ratelimit-remaining', '999999');
+    answer.set('ratelimit-reset', '60');
+    console.log(JSON.stringify({ level: 'info', event: 'request', time: new Date().toISOString(), request_id: requestId, method: request.method, path: url.pathname, status: upstream.status, duration_ms: Date.now() - startedAt, token_key_bytes: tokenKey.byteLength }));
+    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: answer });
   },
 };
 `;
