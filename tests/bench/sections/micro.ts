@@ -71,6 +71,14 @@ export interface MicroOptions {
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
+/**
+ * Loops whose every operation is a console line, which wrangler dev relays over the inspector: with
+ * the full time budget that relay backed up past the request's timeout. A shorter budget there
+ * (the "inspector off" suite keeps the full one) still gives a steady per-line figure.
+ */
+const RELAYED_BY_WRANGLER_DEV: ReadonlySet<string> = new Set(['logLine']);
+const RELAYED_MAX_MS = 40;
+
 async function originStats(url: string): Promise<{ connections: number; requests: number } | null> {
   try {
     return (await (await fetch(url)).json()) as { connections: number; requests: number };
@@ -91,7 +99,7 @@ async function runSuite(url: string, label: string, options: MicroOptions, bridg
         method: 'POST',
         body: JSON.stringify({
           token: options.token,
-          minMs: options.minMs,
+          minMs: label === 'wrangler dev' && RELAYED_BY_WRANGLER_DEV.has(name) ? Math.min(options.minMs, RELAYED_MAX_MS) : options.minMs,
           samples: options.samples,
           ...(name === 'rateLimitUpstash' ? { upstash: { url: bridge!.url, token: bridge!.token } } : {}),
         }),
