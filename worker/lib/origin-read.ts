@@ -82,8 +82,13 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
     {
       async pull(controller) {
         try {
-          const next = await readWithin(reader, options.idleMs);
-          if (next.done) {
+          const next = await readWithin(reader, options.idleMs).catch((error: unknown) => {
+            if (error instanceof OriginReadFault && error.reason === 'idle') return error;
+            throw error;
+          });
+          if (next instanceof OriginReadFault) {
+            onIdle(reportedController(controller, report), next);
+          } else if (next.done) {
             controller.close();
             report.end('end');
           } else {
@@ -91,7 +96,6 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
             report.chunk(next.value);
           }
         } catch (error) {
-          if (error instanceof OriginReadFault && error.reason === 'idle') return onIdle(reportedController(controller, report), error);
           controller.error(error);
           report.end('broken');
         }
