@@ -120,7 +120,8 @@ describe('ChatKit page, backend mode', () => {
 
   it('shows an error banner with Retry, which starts a fresh ChatKit', async () => {
     await renderChatKit('backend');
-    expect(chatkit.mounts).toBe(1);
+    // The element is in the DOM before React runs its passive effects (where the mock counts a mount).
+    await waitFor(() => expect(chatkit.mounts).toBe(1));
 
     act(() => latestOptions().onError?.({ error: new Error('Stream interrupted') }));
     const banner = await screen.findByTestId('chatkit-error');
