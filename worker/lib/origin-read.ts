@@ -14,6 +14,7 @@
  */
 
 import { reportingStream, StreamReport } from './stream-watch';
+import { TIMED_OUT, withinTime } from './within-time';
 
 export type OriginReadFaultReason = 'idle' | 'document_too_large' | 'event_too_large' | 'answer_too_large';
 
@@ -115,18 +116,11 @@ export function guardOriginStream(body: ReadableStream<Uint8Array>, options: Str
  * `idleMs`. For a reader of the origin's body that is not itself a stream (the ChatKit adapter).
  */
 export async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
-  let fire: (value: 'idle') => void = () => undefined;
-  const idle = new Promise<'idle'>((resolve) => (fire = resolve));
-  const timer = setTimeout(() => fire('idle'), idleMs);
-  try {
-    const next = await Promise.race([reader.read(), idle]);
-    if (next !== 'idle') return next;
-    const fault = new OriginReadFault('idle', `the origin sent nothing for ${idleMs} ms`);
-    reader.cancel(fault).catch(() => undefined);
-    throw fault;
-  } finally {
-    clearTimeout(timer);
-  }
+  const next = await withinTime(reader.read(), idleMs);
+  if (next !== TIMED_OUT) return next;
+  const fault = new OriginReadFault('idle', `the origin sent nothing for ${idleMs} ms`);
+  reader.cancel(fault).catch(() => undefined);
+  throw fault;
 }
 
 /** The controller `onIdle` ends the stream with, telling the report what it writes and how it ends. */

@@ -1,5 +1,6 @@
 import { limiterObjectName, type RateLimiterObject } from './durable-object';
-import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
+import { TIMED_OUT, withinTime } from '../lib/within-time';
+import { errorDetail, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
 
 /** Objects answering `/healthz?deep=1`; never used for counting. */
 const HEALTH_PROBE_NAME = 'health:probe';

@@ -1,6 +1,7 @@
 import { limiterObjectName, type LeaseAsk, type RateLimiterObject } from './durable-object';
 import { DurableObjectRateLimiter } from './durable-object-limiter';
-import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
+import { TIMED_OUT, withinTime } from '../lib/within-time';
+import { errorDetail, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
 import { consumeSlidingWindow, slideWindow, type WindowCounts, type WindowVerdict } from './sliding-window';
 
 /**

@@ -47,24 +47,6 @@ export interface RateLimiter {
   check(timeoutMs: number): Promise<LimiterHealth>;
 }
 
-export const TIMED_OUT = Symbol('timed out');
-
-/**
- * Resolves with `work`'s value, or `TIMED_OUT` once `ms` have passed. The timer is cleared
- * either way so a fast answer leaves nothing scheduled behind.
- */
-export async function withinTime<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function errorDetail(err: unknown): string {
   // Upstash errors echo the failed command, keys (user ids, IPs) included: keep only the cause.
   const message = err instanceof Error ? (err.message.split(', command was:')[0] ?? err.message) : String(err);

@@ -1,6 +1,7 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis/cloudflare';
-import { errorDetail, TIMED_OUT, withinTime, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
+import { TIMED_OUT, withinTime } from '../lib/within-time';
+import { errorDetail, type LimiterHealth, type LimitOutcome, type LimitRequest, type RateLimiter } from './limiter';
 import type { PolicyName, RateLimitRule } from './policies';
 
 export interface UpstashCredentials {
