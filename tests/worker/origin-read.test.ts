@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OriginReadFault, readWithin } from '../../worker/lib/origin-read';
+import { OriginReadFault, readExcerpt, readWithin } from '../../worker/lib/origin-read';
 
 /**
  * `readWithin`: the idle deadline on one read of an origin body, for the ChatKit adapter, which
@@ -10,7 +10,7 @@ const encoder = new TextEncoder();
 
 /** A body that sends `chunks`, then nothing more, and records being cancelled. */
 function quietAfter(chunks: string[]) {
-  const state = { cancelledWith: undefined as unknown };
+  const state = { cancelled: false, cancelledWith: undefined as unknown };
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -18,6 +18,7 @@ function quietAfter(chunks: string[]) {
       else return new Promise(() => undefined);
     },
     cancel(reason) {
+      state.cancelled = true;
       state.cancelledWith = reason;
     },
   });
@@ -47,5 +48,20 @@ describe('readWithin', () => {
       },
     });
     expect(await readWithin(body.getReader(), 1_000)).toMatchObject({ done: true });
+  });
+});
+
+describe('readExcerpt', () => {
+  it('logs what an error body sent before it went quiet, and cancels the rest', async () => {
+    const { body, state } = quietAfter(['Traceback (most recent call last):\n', '  File "app.py"\n']);
+    const excerpt = await readExcerpt(new Response(body, { status: 500 }));
+    expect(excerpt).toBe('Traceback (most recent call last):\n  File "app.py"\n');
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('reads no further than the excerpt it keeps', async () => {
+    const { body } = quietAfter(['x'.repeat(400), 'y'.repeat(400), 'z'.repeat(400)]);
+    const excerpt = await readExcerpt(new Response(body, { status: 500 }), 500);
+    expect(excerpt).toBe(`${'x'.repeat(400)}${'y'.repeat(100)}… (800 chars)`);
   });
 });

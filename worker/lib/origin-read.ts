@@ -156,19 +156,19 @@ export async function readExcerpt(response: Response, maxChars = 500): Promise<s
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = '';
-  let fire: (value: 'late') => void = () => undefined;
-  const late = new Promise<'late'>((resolve) => (fire = resolve));
-  const timer = setTimeout(() => fire('late'), EXCERPT_WAIT_MS);
-  try {
+  const readStart = async () => {
     while (text.length < maxChars) {
-      const next = await Promise.race([reader.read(), late]);
-      if (next === 'late' || next.done) break;
+      const next = await reader.read();
+      if (next.done) return;
       text += decoder.decode(next.value, { stream: true });
     }
+  };
+  try {
+    await withinTime(readStart(), EXCERPT_WAIT_MS);
   } catch {
     // A body that breaks off is logged as far as it came.
   } finally {
-    clearTimeout(timer);
+    // Also ends a read still waiting when the time ran out (it resolves as done).
     reader.cancel().catch(() => undefined);
   }
   return logExcerpt(text, maxChars);
